@@ -1,0 +1,222 @@
+// The function app on the Flex Consumption plan, running as the user-assigned
+// identity: storage, Key Vault references, email and telemetry all go through
+// that identity, so no setting holds an account key or a connection string
+// with a key.
+
+@description('Required. Name of the function app (globally unique; its host is <name>.azurewebsites.net).')
+param name string
+
+@description('Required. Azure region of the plan and the app (a region that offers Flex Consumption).')
+param location string
+
+@description('Required. Name of the Flex Consumption plan.')
+param planName string
+
+@description('Required. Resource id of the user-assigned managed identity the app runs as.')
+param identityResourceId string
+
+@description('Required. Client id of that identity.')
+param identityClientId string
+
+@description('Required. Name of the storage account for the host, tables and queues.')
+param storageAccountName string
+
+@description('Required. Blob service endpoint of the storage account, without a trailing slash.')
+param blobServiceUri string
+
+@description('Required. Queue service endpoint of the storage account, without a trailing slash.')
+param queueServiceUri string
+
+@description('Required. Table service endpoint of the storage account, without a trailing slash.')
+param tableServiceUri string
+
+@description('Required. Blob container that holds the deployment package.')
+param deploymentContainerName string
+
+@description('Required. URI of the Key Vault that holds the secrets, with a trailing slash.')
+param keyVaultUri string
+
+@description('Required. Name of the Application Insights resource the app reports to.')
+param applicationInsightsName string
+
+@description('Required. Endpoint of the Communication Service (ACS_ENDPOINT).')
+param acsEndpoint string
+
+@description('Required. Sender address of the emails (EMAIL_SENDER).')
+param emailSender string
+
+@description('Required. Stripe price id of the per-seat subscription (STRIPE_PRICE_ID).')
+param stripePriceId string
+
+@description('Required. Application (client) id of the portal sign-in app registration (ENTRA_CLIENT_ID).')
+param entraClientId string
+
+@description('Required. Authority of the portal sign-in (ENTRA_AUTHORITY).')
+param entraAuthority string
+
+@description('Required. Application (client) id of the add-in app registration, the audience of add-in tokens (ADDIN_CLIENT_ID).')
+param addinClientId string
+
+@description('Optional. Origin of the portal (PORTAL_ORIGIN). Empty: the origin of the app itself, https://<default host name>.')
+param portalOrigin string = ''
+
+@description('Optional. Origins allowed to call the API from a browser (CORS), for example the origin that hosts the add-in pages.')
+param corsAllowedOrigins array = []
+
+@description('Optional. Largest number of instances the app scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Optional. Memory of each instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Optional. Tags applied to the plan and the app.')
+param tags object = {}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    // checkov:skip=CKV_AZURE_211: the rule wants a plan of the Premium or Isolated tiers; FC1 (Flex Consumption) is the production serverless plan that the service is designed for.
+    // checkov:skip=CKV_AZURE_212: a Flex Consumption plan has no fixed instance count to raise; it scales out per function, up to maximumInstanceCount.
+    // checkov:skip=CKV_AZURE_225: zone redundancy of a Flex Consumption plan needs zone-redundant storage and a region that offers it; it is left to the operator, not forced for every region.
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  // azd finds the app to deploy `services.api` of azure.yaml to by this tag.
+  tags: union(tags, {
+    'azd-service-name': 'api'
+  })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityResourceId}': {}
+    }
+  }
+  properties: {
+    // checkov:skip=CKV_AZURE_13: sign-in is done by the app itself (MSAL with PKCE for the portal, validated Entra tokens for the add-in, signatures for Stripe); App Service Authentication in front would refuse the Stripe webhook and the anonymous health check.
+    // checkov:skip=CKV_AZURE_56: same check for function apps: the app authenticates every caller itself, see above.
+    // checkov:skip=CKV_AZURE_17: browsers, the Outlook add-in and Stripe do not present client certificates.
+    // checkov:skip=CKV_AZURE_222: the API is public by design: portal users, the add-in in Outlook and Stripe call it from the internet.
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    publicNetworkAccess: 'Enabled'
+    // Key Vault references are resolved with this identity (not a system-assigned one).
+    keyVaultReferenceIdentity: identityResourceId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobServiceUri}/${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'python'
+        version: '3.11'
+      }
+    }
+  }
+}
+
+// Every name of API.md "Settings" that applies in Azure. DEV_MODE is never
+// set here: local mode is refused in Azure. FUNCTIONS_WORKER_RUNTIME,
+// FUNCTIONS_EXTENSION_VERSION and WEBSITE_RUN_FROM_PACKAGE must not be set on
+// Flex Consumption (functionAppConfig replaces them).
+// https://learn.microsoft.com/azure/azure-functions/functions-app-settings#flex-consumption-plan-deprecations
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: {
+    // Identity-based connection: https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__blobServiceUri: blobServiceUri
+    AzureWebJobsStorage__queueServiceUri: queueServiceUri
+    AzureWebJobsStorage__tableServiceUri: tableServiceUri
+    AZURE_CLIENT_ID: identityClientId
+    PORTAL_ORIGIN: empty(portalOrigin) ? 'https://${functionApp.properties.defaultHostName}' : portalOrigin
+    // Secrets: Key Vault references without a version follow the latest
+    // version of the secret. https://learn.microsoft.com/azure/app-service/app-service-key-vault-references
+    STRIPE_SECRET_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/stripe-secret-key/)'
+    STRIPE_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/stripe-webhook-secret/)'
+    ENTRA_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/entra-client-secret/)'
+    SESSION_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/session-secret/)'
+    STRIPE_PRICE_ID: stripePriceId
+    ENTRA_CLIENT_ID: entraClientId
+    ENTRA_AUTHORITY: entraAuthority
+    ADDIN_CLIENT_ID: addinClientId
+    ACS_ENDPOINT: acsEndpoint
+    EMAIL_SENDER: emailSender
+    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+    // The host sends its telemetry with the identity (Monitoring Metrics Publisher).
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  }
+}
+
+// Publishing goes through Microsoft Entra ID (az login, azd); user-name and
+// password publishing for FTP and SCM stays off.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+@description('Resource id of the function app.')
+output resourceId string = functionApp.id
+
+@description('Name of the function app.')
+output name string = functionApp.name
+
+@description('Default host name of the function app.')
+output defaultHostName string = functionApp.properties.defaultHostName
