@@ -69,9 +69,11 @@ resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     name: skuName
   }
   properties: {
-    // checkov:skip=CKV_AZURE_59: the Flex Consumption app without a virtual network reaches the account over its public endpoint; only Entra ID principals with a data role get in (shared keys are off).
-    // checkov:skip=CKV_AZURE_35: same reason: without a virtual network, a default Deny rule would lock out the function app; access is by Entra ID role only.
-    // checkov:skip=CKV_AZURE_33: classic queue logging (Storage Analytics) authenticates with the account key, which is disabled here; queue operations are logged through Azure Monitor diagnostic settings instead.
+    // The function app has no virtual network, so it reaches the account over
+    // its public endpoint; what keeps others out is Entra ID: no shared key,
+    // no anonymous blob access, data roles for the app identity only.
+    // checkov:skip=CKV_AZURE_59: public endpoint needed, the app has no virtual network; access is by Entra ID role only (shared keys off).
+    // checkov:skip=CKV_AZURE_35: a default Deny rule would lock out the function app, which has no virtual network; access is by Entra ID role only.
     accessTier: 'Hot'
     allowBlobPublicAccess: false
     allowCrossTenantReplication: false
