@@ -1,0 +1,47 @@
+# Everything a fresh machine with Python 3.11 and Node.js 20 needs; a second run skips what is
+# already installed.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+
+.PHONY: run test lint typecheck unit infra-scan bench deps clean
+
+run: deps
+	$(BIN)/python scripts/run_local.py
+
+test: deps lint typecheck unit infra-scan
+
+deps: $(STAMPS)/python $(STAMPS)/node local.settings.json
+
+$(STAMPS)/python: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+local.settings.json:
+	cp local.settings.example.json local.settings.json
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy shared
+
+unit:
+	$(BIN)/python -m pytest
+
+infra-scan:
+	bash scripts/scan_infra.sh
+
+bench: deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules $(STAMPS) .local

@@ -1,0 +1,16 @@
+"""The function app: composes one blueprint per concern; nothing else lives here."""
+
+import azure.functions as func
+
+from functions import dev, emails, service
+from shared.settings import load_settings
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+app.register_functions(service.bp)
+app.register_functions(emails.bp)
+
+# Local-mode routes exist only when DEV_MODE is on; reading the settings here also refuses
+# DEV_MODE in Azure before any function is served.
+if load_settings().dev_mode:
+    app.register_functions(dev.bp)

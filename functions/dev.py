@@ -1,0 +1,62 @@
+"""Local-mode routes (DEV_MODE): sign-in without Microsoft, and the local mailbox."""
+
+from __future__ import annotations
+
+import azure.functions as func
+from pydantic import BaseModel, Field
+
+from functions.http import ApiRequest, Auth, Reply, endpoint
+from shared.email.gateway import email_sender
+from shared.email.senders import MailboxSender
+from shared.errors import NotFound
+from shared.identity.local_users import local_user
+from shared.identity.sessions import session_cookie, start_session
+from shared.timefmt import Timestamp
+from shared.validation import EmailAddress, StrictModel
+
+bp = func.Blueprint()
+
+
+class DevLogin(StrictModel):
+    email: EmailAddress
+    name: str | None = Field(default=None, max_length=200)
+
+
+class MailboxQuery(BaseModel):
+    to: EmailAddress | None = None
+
+
+class MailboxEmail(BaseModel):
+    id: str
+    to: str
+    subject: str
+    text: str
+    html: str
+    sent_at: Timestamp
+
+
+class Mailbox(BaseModel):
+    items: list[MailboxEmail]
+
+
+@bp.route(route="dev/login", methods=["POST"])
+@endpoint(summary="Local mode: sign in as any address", auth=Auth.PUBLIC, body=DevLogin, status=204)
+def dev_login(request: ApiRequest) -> Reply:
+    """Start a session as if signed in with Microsoft."""
+    body: DevLogin = request.body
+    session_id = start_session(request.services, local_user(body.email, body.name))
+    secure = not request.services.settings.origin_is_plain_http
+    return Reply(status=204, cookies=[session_cookie(session_id, secure=secure)])
+
+
+@bp.route(route="dev/emails", methods=["GET"])
+@endpoint(
+    summary="Local mode: the local mailbox", auth=Auth.PUBLIC, query=MailboxQuery, response=Mailbox
+)
+def list_dev_emails(request: ApiRequest) -> Mailbox:
+    """What the email sender delivered to the local mailbox."""
+    sender = email_sender(request.services)
+    if not isinstance(sender, MailboxSender):
+        raise NotFound("emails go to Communication Services; there is no local mailbox")
+    query: MailboxQuery = request.query
+    return Mailbox(items=[MailboxEmail.model_validate(row) for row in sender.messages(query.to)])

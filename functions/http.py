@@ -1,0 +1,301 @@
+"""The one place where HTTP meets the domain: parsing, the caller, and errors as problem documents.
+
+Every HTTP function is declared with `@endpoint(...)` under the blueprint's `route`. The
+declaration is also what `GET /api/openapi.json` is generated from, so the contract and the
+validation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import azure.functions as func
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+from pydantic import BaseModel, ValidationError
+
+from shared.errors import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    InternalError,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    StorageUnavailable,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from shared.identity.principal import ANONYMOUS, Principal, PrincipalKind
+from shared.identity.resolve import resolve_principal
+from shared.services import Services, get_services
+from shared.validation import validation_errors
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PROBLEM_TYPE_BASE = "https://securemailmerge.com/problems/"
+
+
+class Auth(StrEnum):
+    PUBLIC = "public"  # anyone; the principal is still resolved when a credential is sent
+    USER = "user"  # a signed-in portal user (session cookie)
+    MANAGER = "manager"  # a portal user or an API key (subscription management)
+    ADDIN = "addin"  # the add-in's bearer token
+    WEBHOOK = "webhook"  # verified by the handler itself (Stripe-Signature)
+
+
+class BodyKind(StrEnum):
+    NONE = "none"
+    JSON = "json"
+    CSV = "csv"
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    summary: str
+    auth: Auth
+    body: type[BaseModel] | None = None
+    body_kind: BodyKind = BodyKind.NONE
+    query: type[BaseModel] | None = None
+    response: Any = None
+    status: int = 200
+    response_type: str = "application/json"
+    errors: tuple[int, ...] = ()
+
+
+@dataclass
+class Reply:
+    """A response other than a plain 200 JSON body."""
+
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[str] = field(default_factory=list)
+    content_type: str = "application/json"
+
+
+@dataclass
+class ApiRequest:
+    """What a handler receives: the parsed request, its caller and the services."""
+
+    raw: func.HttpRequest
+    services: Services
+    principal: Principal
+    body: Any = None
+    query: Any = None
+    text: str = ""
+
+    def route(self, name: str) -> str:
+        return self.raw.route_params[name]
+
+    def header(self, name: str) -> str | None:
+        return self.raw.headers.get(name)
+
+
+Handler = Callable[[ApiRequest], Any]
+
+
+def endpoint(
+    *,
+    summary: str,
+    auth: Auth,
+    body: type[BaseModel] | None = None,
+    body_kind: BodyKind | None = None,
+    query: type[BaseModel] | None = None,
+    response: Any = None,
+    status: int = 200,
+    response_type: str = "application/json",
+    errors: tuple[int, ...] = (),
+) -> Callable[[Handler], Callable[[func.HttpRequest], func.HttpResponse]]:
+    """Turn a handler of ApiRequest into an HTTP function with validation and error mapping."""
+    spec = EndpointSpec(
+        summary=summary,
+        auth=auth,
+        body=body,
+        body_kind=body_kind or (BodyKind.JSON if body else BodyKind.NONE),
+        query=query,
+        response=response,
+        status=status,
+        response_type=response_type,
+        errors=errors,
+    )
+
+    def decorate(handler: Handler) -> Callable[[func.HttpRequest], func.HttpResponse]:
+        def http_function(req: func.HttpRequest) -> func.HttpResponse:
+            return _serve(spec, handler, req)
+
+        # Not functools.wraps: the Functions worker reads the signature, which must stay (req).
+        http_function.__name__ = handler.__name__
+        http_function.__qualname__ = handler.__qualname__
+        http_function.__doc__ = handler.__doc__
+        http_function.__module__ = handler.__module__
+        http_function.endpoint_spec = spec  # type: ignore[attr-defined]
+        return http_function
+
+    return decorate
+
+
+def _serve(spec: EndpointSpec, handler: Handler, req: func.HttpRequest) -> func.HttpResponse:
+    try:
+        services = get_services()
+        request = _parse(spec, services, req)
+        return _to_response(handler(request), spec.status)
+    except Problem as problem:
+        return problem_response(problem)
+    except ValidationError as error:
+        return problem_response(FieldError(validation_errors(error)))
+    except ResourceNotFoundError:
+        return problem_response(NotFound("the resource does not exist"))
+    except (ResourceModifiedError, ResourceExistsError):
+        return problem_response(Conflict("the resource was changed by another request; try again"))
+    except HttpResponseError as error:
+        logger.exception(
+            "storage request failed in %s: status %s", handler.__name__, error.status_code
+        )
+        return problem_response(StorageUnavailable("storage did not answer; try again"))
+    except Exception:
+        logger.exception("unhandled error in %s", handler.__name__)
+        return problem_response(InternalError("an unexpected error occurred"))
+
+
+def _parse(spec: EndpointSpec, services: Services, req: func.HttpRequest) -> ApiRequest:
+    raw_body = req.get_body() or b""
+    if len(raw_body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+
+    principal = _principal(spec, services, req)
+
+    query = None
+    if spec.query is not None:
+        query = spec.query.model_validate(_single_valued(req.params))
+    body: Any = None
+    text = ""
+    if spec.body_kind is BodyKind.JSON:
+        body = _json_body(spec, raw_body, req)
+    elif spec.body_kind is BodyKind.CSV:
+        text = _text_body(raw_body)
+    return ApiRequest(req, services, principal, body=body, query=query, text=text)
+
+
+def _principal(spec: EndpointSpec, services: Services, req: func.HttpRequest) -> Principal:
+    if spec.auth is Auth.WEBHOOK:
+        return ANONYMOUS
+    principal = resolve_principal(services, req.headers, _cookies(req))
+    if principal.via_cookie and req.method in STATE_CHANGING:
+        if req.headers.get("origin") != services.settings.portal_origin:
+            raise Forbidden(
+                "a signed-in request that changes state must come from the portal's origin",
+                code="origin_mismatch",
+            )
+    allowed = {
+        Auth.PUBLIC: None,
+        Auth.USER: {PrincipalKind.USER},
+        Auth.MANAGER: {PrincipalKind.USER, PrincipalKind.API_KEY},
+        Auth.ADDIN: {PrincipalKind.ADDIN},
+    }[spec.auth]
+    if allowed is not None and principal.kind not in allowed:
+        if principal.kind is PrincipalKind.ANONYMOUS:
+            raise Unauthenticated("sign in or send a valid credential")
+        raise Forbidden("this credential cannot be used for this endpoint")
+    return principal
+
+
+def _cookies(req: func.HttpRequest) -> Mapping[str, str]:
+    header = req.headers.get("cookie")
+    if not header:
+        return {}
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def _single_valued(params: Mapping[str, str]) -> dict[str, str]:
+    return {key: value for key, value in params.items()}
+
+
+def _json_body(spec: EndpointSpec, raw_body: bytes, req: func.HttpRequest) -> BaseModel:
+    content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type.startswith("multipart/"):
+        raise UnsupportedMediaType("the request body must be JSON")
+    try:
+        document = json.loads(raw_body.decode("utf-8")) if raw_body.strip() else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequest("the request body is not valid UTF-8 JSON", code="invalid_json") from None
+    if document is None:
+        raise BadRequest("a JSON request body is required", code="invalid_json")
+    assert spec.body is not None
+    return spec.body.model_validate(document)
+
+
+def _text_body(raw_body: bytes) -> str:
+    try:
+        return raw_body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest("the request body is not valid UTF-8", code="invalid_encoding") from None
+
+
+def _to_response(result: Any, default_status: int) -> func.HttpResponse:
+    reply = result if isinstance(result, Reply) else Reply(body=result, status=default_status)
+    if reply.body is None:
+        payload: bytes | str | None = None
+    elif isinstance(reply.body, bytes | str):
+        payload = reply.body
+    elif isinstance(reply.body, BaseModel):
+        payload = reply.body.model_dump_json()
+    else:
+        payload = json.dumps(reply.body, default=str)
+    response = func.HttpResponse(
+        payload,
+        status_code=reply.status,
+        headers=dict(reply.headers),
+        mimetype=reply.content_type if payload is not None else None,
+        charset="utf-8",
+    )
+    for cookie in reply.cookies:
+        response.headers.add("Set-Cookie", cookie)
+    if payload is None:
+        response.headers.pop("Content-Type", None)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def problem_document(problem: Problem) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + problem.code,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+        "code": problem.code,
+    }
+    document.update(problem.extra)
+    return document
+
+
+def problem_response(problem: Problem) -> func.HttpResponse:
+    headers = {"Cache-Control": "no-store"}
+    retry_after = problem.extra.get("retry_after")
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return func.HttpResponse(
+        json.dumps(problem_document(problem), default=str),
+        status_code=problem.status,
+        headers=headers,
+        mimetype="application/problem+json",
+        charset="utf-8",
+    )

@@ -1,0 +1,80 @@
+"""host.json and local.settings.json, read as the Functions host reads them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$")
+
+
+def parse_timespan(value: str) -> timedelta:
+    """A .NET TimeSpan as host.json writes it: [d.]hh:mm:ss[.fff]."""
+    match = _TIMESPAN.match(value.strip())
+    if not match:
+        raise ValueError(f"not a TimeSpan: {value!r}")
+    days, hours, minutes, seconds, fraction = match.groups()
+    return timedelta(
+        days=int(days or 0),
+        hours=int(hours),
+        minutes=int(minutes),
+        seconds=int(seconds) + float(f"0.{fraction}" if fraction else 0),
+    )
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    """The host's queue trigger behaviour (defaults are the Functions host's own)."""
+
+    batch_size: int = 16
+    max_dequeue_count: int = 5
+    visibility_timeout: timedelta = timedelta(0)
+    max_polling_interval: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    route_prefix: str = "api"
+    queues: QueueOptions = QueueOptions()
+
+
+def load_host_config(path: Path) -> HostConfig:
+    document = json.loads(path.read_text()) if path.exists() else {}
+    extensions = document.get("extensions", {})
+    route_prefix = extensions.get("http", {}).get("routePrefix", "api")
+    queues = extensions.get("queues", {})
+    defaults = QueueOptions()
+    return HostConfig(
+        route_prefix=route_prefix.strip("/"),
+        queues=QueueOptions(
+            batch_size=int(queues.get("batchSize", defaults.batch_size)),
+            max_dequeue_count=int(queues.get("maxDequeueCount", defaults.max_dequeue_count)),
+            visibility_timeout=parse_timespan(queues["visibilityTimeout"])
+            if "visibilityTimeout" in queues
+            else defaults.visibility_timeout,
+            max_polling_interval=parse_timespan(queues["maxPollingInterval"])
+            if "maxPollingInterval" in queues
+            else defaults.max_polling_interval,
+        ),
+    )
+
+
+def load_local_settings(path: Path, environ: MutableMapping[str, str] = os.environ) -> list[str]:
+    """Copy `Values` of local.settings.json into the environment; variables already set win.
+
+    Returns the names that were filled in.
+    """
+    if not path.exists():
+        return []
+    values = json.loads(path.read_text()).get("Values", {})
+    filled = []
+    for name, value in values.items():
+        if name not in environ:
+            environ[name] = str(value)
+            filled.append(name)
+    return filled

@@ -1,0 +1,206 @@
+"""Queue and timer triggers, run as the Functions host runs them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from azure.core.exceptions import ResourceExistsError
+from azure.functions.decorators.function_app import Function
+from azure.functions.queue import QueueMessage as FunctionQueueMessage
+from azure.functions.timer import TimerRequest
+from azure.storage.queue import (
+    QueueClient,
+    QueueMessage,
+    QueueServiceClient,
+    TextBase64DecodePolicy,
+    TextBase64EncodePolicy,
+)
+from croniter import croniter
+
+from local_host.config import QueueOptions
+
+logger = logging.getLogger("local_host.triggers")
+
+# The host's lease on a message it is working on (the Functions default is 10 minutes).
+MESSAGE_LEASE_SECONDS = 600
+MIN_POLLING_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    function_name: str
+    queue_name: str
+    arg_name: str
+    call: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class TimerTrigger:
+    function_name: str
+    schedule: str
+    run_on_startup: bool
+    arg_name: str
+    call: Callable[..., Any]
+
+
+def triggers_of(functions: Iterable[Function]) -> tuple[list[QueueTrigger], list[TimerTrigger]]:
+    queues, timers = [], []
+    for function in functions:
+        trigger = function.get_trigger()
+        if trigger is None:
+            continue
+        description = trigger.get_dict_repr()
+        kind = trigger.get_binding_name()
+        if kind == "queueTrigger":
+            queues.append(
+                QueueTrigger(
+                    function.get_function_name(),
+                    description["queueName"],
+                    description["name"],
+                    function.get_user_function(),
+                )
+            )
+        elif kind == "timerTrigger":
+            timers.append(
+                TimerTrigger(
+                    function.get_function_name(),
+                    description["schedule"],
+                    bool(description.get("runOnStartup")),
+                    description["name"],
+                    function.get_user_function(),
+                )
+            )
+    return queues, timers
+
+
+class QueueListener:
+    """Receives batches, invokes the function, and after maxDequeueCount failures moves the
+    message to `<queue>-poison`, as the host's queue trigger does."""
+
+    def __init__(
+        self,
+        trigger: QueueTrigger,
+        service: QueueServiceClient,
+        options: QueueOptions,
+        stop: threading.Event,
+    ) -> None:
+        self.trigger = trigger
+        self.options = options
+        self.stop = stop
+        self.queue = self._client(service, trigger.queue_name)
+        self.poison = self._client(service, f"{trigger.queue_name}-poison")
+
+    @staticmethod
+    def _client(service: QueueServiceClient, name: str) -> QueueClient:
+        client = service.get_queue_client(
+            name,
+            message_encode_policy=TextBase64EncodePolicy(),
+            message_decode_policy=TextBase64DecodePolicy(),
+        )
+        try:
+            client.create_queue()
+        except ResourceExistsError:
+            pass
+        return client
+
+    def run(self) -> None:
+        idle_delay = MIN_POLLING_SECONDS
+        maximum = max(self.options.max_polling_interval.total_seconds(), MIN_POLLING_SECONDS)
+        while not self.stop.is_set():
+            try:
+                handled = self.poll_once()
+            except Exception:
+                logger.exception("polling %s failed", self.trigger.queue_name)
+                handled = 0
+            if handled:
+                idle_delay = MIN_POLLING_SECONDS
+                continue
+            self.stop.wait(idle_delay)
+            idle_delay = min(idle_delay * 2, maximum)
+
+    def poll_once(self) -> int:
+        """Receive one batch and process it; returns how many messages were received."""
+        batch = list(
+            self.queue.receive_messages(
+                messages_per_page=self.options.batch_size,
+                max_messages=self.options.batch_size,
+                visibility_timeout=MESSAGE_LEASE_SECONDS,
+            )
+        )
+        for message in batch:
+            self._process(message)
+        return len(batch)
+
+    def _process(self, message: QueueMessage) -> None:
+        try:
+            self.trigger.call(**{self.trigger.arg_name: _function_message(message)})
+        except Exception:
+            logger.exception(
+                "function %s failed on message %s (try %s of %s)",
+                self.trigger.function_name,
+                message.id,
+                message.dequeue_count,
+                self.options.max_dequeue_count,
+            )
+            self._fail(message)
+            return
+        self.queue.delete_message(message)
+
+    def _fail(self, message: QueueMessage) -> None:
+        if (message.dequeue_count or 0) >= self.options.max_dequeue_count:
+            self.poison.send_message(message.content)
+            self.queue.delete_message(message)
+            logger.warning("message %s moved to %s-poison", message.id, self.trigger.queue_name)
+            return
+        self.queue.update_message(
+            message,
+            visibility_timeout=int(self.options.visibility_timeout.total_seconds()),
+        )
+
+
+def _function_message(message: QueueMessage) -> FunctionQueueMessage:
+    return FunctionQueueMessage(
+        id=message.id,
+        body=message.content,
+        dequeue_count=message.dequeue_count,
+        expiration_time=message.expires_on,
+        insertion_time=message.inserted_on,
+        time_next_visible=message.next_visible_on,
+        pop_receipt=message.pop_receipt,
+    )
+
+
+class TimerRunner:
+    """Invokes a timer function on its NCRONTAB schedule (six fields, seconds first)."""
+
+    def __init__(self, trigger: TimerTrigger, stop: threading.Event) -> None:
+        self.trigger = trigger
+        self.stop = stop
+
+    def next_after(self, moment: datetime) -> datetime:
+        schedule = croniter(self.trigger.schedule, moment, second_at_beginning=True)
+        return schedule.get_next(datetime)
+
+    def run(self) -> None:
+        if self.trigger.run_on_startup:
+            self._fire(past_due=False)
+        due = self.next_after(datetime.now(UTC))
+        while not self.stop.is_set():
+            wait = (due - datetime.now(UTC)).total_seconds()
+            if wait > 0 and self.stop.wait(min(wait, 1.0)):
+                return
+            if datetime.now(UTC) >= due:
+                late = (datetime.now(UTC) - due).total_seconds() > 60
+                self._fire(past_due=late)
+                due = self.next_after(datetime.now(UTC))
+
+    def _fire(self, past_due: bool) -> None:
+        try:
+            self.trigger.call(**{self.trigger.arg_name: TimerRequest(past_due=past_due)})
+        except Exception:
+            logger.exception("timer function %s failed", self.trigger.function_name)

@@ -1,0 +1,249 @@
+"""The transactional outbox: an email is a row written with the change that causes it, then a
+queue message; the sender claims the row, sends once per outbox id, and marks it sent."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+from azure.data.tables import UpdateMode
+
+from shared.email.senders import EmailSender, PermanentSendError, RateLimited, TransientSendError
+from shared.email.templates import TEMPLATES, render
+from shared.services import Services
+from shared.storage.clients import EMAIL_QUEUE, SUBSCRIPTIONS_TABLE, poison_queue_name
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_PREFIX = "outbox|"
+OUTBOX_TABLES = frozenset({SUBSCRIPTIONS_TABLE})
+MAX_SEND_ATTEMPTS = 6
+FIRST_RETRY_DELAY = timedelta(seconds=15)
+MAX_RETRY_DELAY = timedelta(minutes=15)
+# A claim older than this belongs to a sender that died; the sweep hands the row out again.
+STALE_CLAIM = timedelta(minutes=10)
+# Rows younger than this are still on their way through the queue; the sweep leaves them.
+SWEEP_GRACE = timedelta(minutes=2)
+# Azure Queue Storage caps a message's initial invisibility at 7 days.
+MAX_QUEUE_DELAY = timedelta(days=7)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """Where an outbox row lives; the queue message names it and nothing else."""
+
+    table: str
+    partition_key: str
+    row_key: str
+
+    def to_message(self) -> str:
+        return json.dumps({"table": self.table, "pk": self.partition_key, "rk": self.row_key})
+
+    @classmethod
+    def from_message(cls, text: str) -> OutboxEntry:
+        document = json.loads(text)
+        entry = cls(document["table"], document["pk"], document["rk"])
+        if entry.table not in OUTBOX_TABLES or not entry.row_key.startswith(OUTBOX_PREFIX):
+            raise ValueError("the message does not name an outbox row")
+        return entry
+
+
+def outbox_row(
+    partition_key: str,
+    *,
+    to: str,
+    template: str,
+    params: dict[str, Any],
+    now: datetime,
+    table: str = SUBSCRIPTIONS_TABLE,
+) -> tuple[dict[str, Any], OutboxEntry]:
+    """The entity to write in the caller's own transaction, and the entry to enqueue after it."""
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown email template {template!r}")
+    row_key = OUTBOX_PREFIX + str(uuid.uuid4())
+    entity = {
+        "PartitionKey": partition_key,
+        "RowKey": row_key,
+        "to": to,
+        "template": template,
+        "params": json.dumps(params, default=str),
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+        "not_before": now,
+    }
+    return entity, OutboxEntry(table, partition_key, row_key)
+
+
+def enqueue(services: Services, entries: list[OutboxEntry]) -> None:
+    """Hand committed outbox rows to the sender. A failure here is repaired by the sweep."""
+    queue = services.storage.queue(EMAIL_QUEUE)
+    for entry in entries:
+        try:
+            queue.send_message(entry.to_message())
+        except Exception:
+            logger.warning(
+                "could not enqueue %s; the outbox sweep will", entry.row_key, exc_info=True
+            )
+
+
+def deliver(services: Services, sender: EmailSender, message_text: str) -> OutboxStatus | None:
+    """Send the email a queue message names, at most once; returns the row's new status.
+
+    A 429 re-enqueues the message after Retry-After without counting a try; other provider
+    failures back off and, after MAX_SEND_ATTEMPTS, end in the poison queue.
+    """
+    entry = OutboxEntry.from_message(message_text)
+    table = services.storage.table(entry.table)
+    try:
+        row = table.get_entity(entry.partition_key, entry.row_key)
+    except ResourceNotFoundError:
+        logger.warning("outbox row %s no longer exists; nothing to send", entry.row_key)
+        return None
+    now = services.clock()
+    if not _claim(services, entry, row, now):
+        return None
+
+    email = render(row["template"], json.loads(row["params"]))
+    outbox_id = entry.row_key.removeprefix(OUTBOX_PREFIX)
+    try:
+        sender.send(outbox_id, row["to"], email, now)
+    except RateLimited as limited:
+        _release(
+            services,
+            entry,
+            row,
+            timedelta(seconds=limited.retry_after_seconds),
+            now,
+            count_attempt=False,
+        )
+        return OutboxStatus.PENDING
+    except TransientSendError as error:
+        attempts = int(row.get("attempts", 0)) + 1
+        if attempts >= MAX_SEND_ATTEMPTS:
+            return _give_up(services, entry, f"{attempts} tries failed: {error}", now)
+        delay = min(FIRST_RETRY_DELAY * 2 ** (attempts - 1), MAX_RETRY_DELAY)
+        _release(services, entry, row, delay, now, count_attempt=True)
+        return OutboxStatus.PENDING
+    except PermanentSendError as error:
+        return _give_up(services, entry, str(error), now)
+    table.update_entity(
+        {
+            "PartitionKey": entry.partition_key,
+            "RowKey": entry.row_key,
+            "status": OutboxStatus.SENT.value,
+            "sent_at": now,
+        },
+        mode=UpdateMode.MERGE,
+    )
+    return OutboxStatus.SENT
+
+
+def _claim(services: Services, entry: OutboxEntry, row: Any, now: datetime) -> bool:
+    """Take the row for this delivery; False when it is sent, failed or another sender has it."""
+    status = row["status"]
+    if status in (OutboxStatus.SENT, OutboxStatus.FAILED):
+        return False
+    if status == OutboxStatus.SENDING and now - row["claimed_at"] < STALE_CLAIM:
+        return False
+    try:
+        services.storage.table(entry.table).update_entity(
+            {
+                "PartitionKey": row["PartitionKey"],
+                "RowKey": row["RowKey"],
+                "status": OutboxStatus.SENDING.value,
+                "claimed_at": now,
+            },
+            mode=UpdateMode.MERGE,
+            etag=row.metadata["etag"],
+            match_condition=MatchConditions.IfNotModified,
+        )
+    except ResourceModifiedError:
+        return False
+    return True
+
+
+def _release(
+    services: Services,
+    entry: OutboxEntry,
+    row: Any,
+    delay: timedelta,
+    now: datetime,
+    *,
+    count_attempt: bool,
+) -> None:
+    delay = min(delay, MAX_QUEUE_DELAY)
+    attempts = int(row.get("attempts", 0)) + (1 if count_attempt else 0)
+    services.storage.table(entry.table).update_entity(
+        {
+            "PartitionKey": entry.partition_key,
+            "RowKey": entry.row_key,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": attempts,
+            "not_before": now + delay,
+        },
+        mode=UpdateMode.MERGE,
+    )
+    services.storage.queue(EMAIL_QUEUE).send_message(
+        entry.to_message(), visibility_timeout=int(delay.total_seconds())
+    )
+    logger.info("email %s delayed %ss (tries so far: %s)", entry.row_key, delay.seconds, attempts)
+
+
+def _give_up(services: Services, entry: OutboxEntry, reason: str, now: datetime) -> OutboxStatus:
+    services.storage.table(entry.table).update_entity(
+        {
+            "PartitionKey": entry.partition_key,
+            "RowKey": entry.row_key,
+            "status": OutboxStatus.FAILED.value,
+            "failed_at": now,
+            "failure": reason[:500],
+        },
+        mode=UpdateMode.MERGE,
+    )
+    services.storage.queue(poison_queue_name(EMAIL_QUEUE)).send_message(entry.to_message())
+    logger.error("email %s failed for good and went to the poison queue: %s", entry.row_key, reason)
+    return OutboxStatus.FAILED
+
+
+def sweep(services: Services) -> int:
+    """Re-enqueue rows left unsent (enqueue failed, or a sender died); returns how many."""
+    now = services.clock()
+    entries = []
+    for table_name in sorted(OUTBOX_TABLES):
+        table = services.storage.table(table_name)
+        rows = table.query_entities(
+            "RowKey ge @low and RowKey lt @high and (status eq @pending or status eq @sending)",
+            parameters={
+                "low": OUTBOX_PREFIX,
+                "high": OUTBOX_PREFIX[:-1] + chr(ord(OUTBOX_PREFIX[-1]) + 1),
+                "pending": OutboxStatus.PENDING.value,
+                "sending": OutboxStatus.SENDING.value,
+            },
+            select=["PartitionKey", "RowKey", "status", "not_before", "claimed_at"],
+        )
+        for row in rows:
+            if row["status"] == OutboxStatus.SENDING:
+                if now - row["claimed_at"] < STALE_CLAIM:
+                    continue
+            elif now - row["not_before"] < SWEEP_GRACE:
+                continue
+            entries.append(OutboxEntry(table_name, row["PartitionKey"], row["RowKey"]))
+    enqueue(services, entries)
+    if entries:
+        logger.info("outbox sweep re-enqueued %d emails", len(entries))
+    return len(entries)

@@ -1,0 +1,50 @@
+"""Resolves the caller of a request from its headers, in one place for every handler."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from shared.errors import Unauthenticated
+from shared.identity.principal import ANONYMOUS, Principal
+from shared.identity.sessions import SESSION_COOKIE, resolve_session
+from shared.services import Services
+
+API_KEY_PREFIX = "smk_"
+
+
+def resolve_principal(
+    services: Services, headers: Mapping[str, str], cookies: Mapping[str, str]
+) -> Principal:
+    """The principal a request speaks for; anonymous when it carries no credential.
+
+    A credential that is present but wrong is an error, never a silent fall-back to
+    anonymous, so a client learns its key or token is bad.
+    """
+    authorization = headers.get("authorization")
+    if authorization is not None:
+        scheme, _, credential = authorization.strip().partition(" ")
+        credential = credential.strip()
+        if scheme.lower() != "bearer" or not credential:
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        if credential.startswith(API_KEY_PREFIX):
+            return _api_key_principal(services, credential)
+        return _addin_principal(services, credential)
+    session_id = cookies.get(SESSION_COOKIE)
+    if session_id:
+        principal = resolve_session(services, session_id)
+        if principal is None:
+            raise Unauthenticated("the session has ended; sign in again")
+        return principal
+    return ANONYMOUS
+
+
+def _api_key_principal(services: Services, key: str) -> Principal:
+    from shared.identity import api_keys
+
+    return api_keys.principal_for_key(services, key)
+
+
+def _addin_principal(services: Services, token: str) -> Principal:
+    from shared.identity import addin_tokens
+
+    return addin_tokens.principal_for_token(services, token)

@@ -1,0 +1,115 @@
+"""Portal sessions: a random id in the cookie, only its hash in Table Storage."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from azure.core.exceptions import ResourceNotFoundError
+from azure.data.tables import UpdateMode
+
+from shared.identity.principal import Principal, PrincipalKind
+from shared.services import Services
+from shared.storage.clients import SESSIONS_TABLE
+from shared.tokens import new_token, plausible_token, token_hash
+
+logger = logging.getLogger(__name__)
+
+SESSION_COOKIE = "smm_session"
+IDLE_TIMEOUT = timedelta(hours=8)
+ABSOLUTE_TIMEOUT = timedelta(days=7)
+# Recording activity on every request would double its storage cost; a few minutes of
+# slack on an 8-hour idle limit is harmless.
+ACTIVITY_RESOLUTION = timedelta(minutes=5)
+SESSION_ROW = "session"
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    tenant_id: str
+    object_id: str
+    email: str
+    name: str | None = None
+
+
+def start_session(services: Services, user: SignedInUser) -> str:
+    """Create a session for the user and return the cookie value (shown only to the browser)."""
+    session_id = new_token()
+    now = services.clock()
+    services.storage.table(SESSIONS_TABLE).create_entity(
+        {
+            "PartitionKey": token_hash(session_id),
+            "RowKey": SESSION_ROW,
+            "tenant_id": user.tenant_id,
+            "object_id": user.object_id,
+            "email": user.email,
+            "name": user.name or "",
+            "created_at": now,
+            "last_active_at": now,
+        }
+    )
+    return session_id
+
+
+def resolve_session(services: Services, session_id: str) -> Principal | None:
+    """The user of a live session, or None when the cookie is unknown, malformed or expired."""
+    if not plausible_token(session_id):
+        return None
+    session_hash = token_hash(session_id)
+    table = services.storage.table(SESSIONS_TABLE)
+    try:
+        row = table.get_entity(session_hash, SESSION_ROW)
+    except ResourceNotFoundError:
+        return None
+    now = services.clock()
+    created_at: datetime = row["created_at"]
+    last_active_at: datetime = row["last_active_at"]
+    if now - created_at > ABSOLUTE_TIMEOUT or now - last_active_at > IDLE_TIMEOUT:
+        _delete(services, session_hash)
+        return None
+    if now - last_active_at > ACTIVITY_RESOLUTION:
+        table.update_entity(
+            {"PartitionKey": session_hash, "RowKey": SESSION_ROW, "last_active_at": now},
+            mode=UpdateMode.MERGE,
+        )
+    return Principal(
+        PrincipalKind.USER,
+        email=row["email"],
+        name=row.get("name") or None,
+        tenant_id=row["tenant_id"],
+        object_id=row["object_id"],
+        session_hash=session_hash,
+        via_cookie=True,
+    )
+
+
+def end_session(services: Services, principal: Principal) -> None:
+    if principal.session_hash:
+        _delete(services, principal.session_hash)
+
+
+def _delete(services: Services, session_hash: str) -> None:
+    services.storage.table(SESSIONS_TABLE).delete_entity(session_hash, SESSION_ROW)
+
+
+def session_cookie(session_id: str, *, secure: bool) -> str:
+    """The Set-Cookie value for a new session (Secure except on plain-http localhost)."""
+    return _cookie(session_id, int(ABSOLUTE_TIMEOUT.total_seconds()), secure=secure)
+
+
+def cleared_session_cookie(*, secure: bool) -> str:
+    return _cookie("", 0, secure=secure)
+
+
+def _cookie(value: str, max_age: int, *, secure: bool) -> str:
+    attributes = [
+        f"{SESSION_COOKIE}={value}",
+        "Path=/",
+        f"Max-Age={max_age}",
+        "HttpOnly",
+        "SameSite=Lax",
+    ]
+    if secure:
+        attributes.append("Secure")
+    return "; ".join(attributes)

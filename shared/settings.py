@@ -1,0 +1,130 @@
+"""The service's settings: read once from the environment, validated, typed."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_STORAGE = "UseDevelopmentStorage=true"
+LOCAL_WEBHOOK_SECRET = "whsec_local_dev"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe for where the process runs."""
+
+
+class Settings(BaseSettings):
+    """Every setting of API.md "Settings", by its environment name."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    storage_connection: str | None = Field(default=None, alias="AzureWebJobsStorage")
+    storage_account_name: str | None = Field(default=None, alias="AzureWebJobsStorage__accountName")
+    storage_table_uri: str | None = Field(
+        default=None, alias="AzureWebJobsStorage__tableServiceUri"
+    )
+    storage_queue_uri: str | None = Field(
+        default=None, alias="AzureWebJobsStorage__queueServiceUri"
+    )
+    storage_client_id: str | None = Field(default=None, alias="AzureWebJobsStorage__clientId")
+
+    dev_mode: bool = Field(default=False, alias="DEV_MODE")
+    portal_origin: str = Field(default="http://127.0.0.1:7071", alias="PORTAL_ORIGIN")
+
+    stripe_secret_key: SecretStr | None = Field(default=None, alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: SecretStr | None = Field(default=None, alias="STRIPE_WEBHOOK_SECRET")
+    stripe_price_id: str | None = Field(default=None, alias="STRIPE_PRICE_ID")
+
+    entra_client_id: str | None = Field(default=None, alias="ENTRA_CLIENT_ID")
+    entra_client_secret: SecretStr | None = Field(default=None, alias="ENTRA_CLIENT_SECRET")
+    entra_authority: str = Field(
+        default="https://login.microsoftonline.com/organizations", alias="ENTRA_AUTHORITY"
+    )
+    addin_client_id: str | None = Field(default=None, alias="ADDIN_CLIENT_ID")
+
+    acs_connection_string: SecretStr | None = Field(default=None, alias="ACS_CONNECTION_STRING")
+    acs_endpoint: str | None = Field(default=None, alias="ACS_ENDPOINT")
+    email_sender: str | None = Field(default=None, alias="EMAIL_SENDER")
+
+    session_secret: SecretStr | None = Field(default=None, alias="SESSION_SECRET")
+
+    running_in_azure: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME"),
+    )
+
+    @field_validator("running_in_azure", mode="before")
+    @classmethod
+    def _present_means_azure(cls, value: object) -> bool:
+        return bool(value)
+
+    @field_validator("portal_origin")
+    @classmethod
+    def _origin_only(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("PORTAL_ORIGIN must be an origin such as https://licenses.example.com")
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @model_validator(mode="after")
+    def _safe_for_where_it_runs(self) -> Settings:
+        if self.dev_mode and self.running_in_azure:
+            raise SettingsError("DEV_MODE is refused when the process runs in Azure")
+        if not self.dev_mode:
+            missing = [
+                name
+                for name, value in (
+                    ("SESSION_SECRET", self.session_secret),
+                    ("STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret),
+                )
+                if value is None
+            ]
+            if missing:
+                raise SettingsError(f"missing settings outside local mode: {', '.join(missing)}")
+            if self.stripe_webhook_secret and (
+                self.stripe_webhook_secret.get_secret_value() == LOCAL_WEBHOOK_SECRET
+            ):
+                raise SettingsError("the local Stripe webhook secret is refused outside local mode")
+            if self.storage_connection == LOCAL_STORAGE:
+                raise SettingsError("development storage is refused outside local mode")
+        if self.storage_connection is None and not (
+            self.storage_table_uri or self.storage_account_name
+        ):
+            raise SettingsError(
+                "AzureWebJobsStorage or AzureWebJobsStorage__accountName must be set"
+            )
+        return self
+
+    @cached_property
+    def signing_key(self) -> bytes:
+        """Key for signing session-bound values; random per process in local mode."""
+        if self.session_secret is not None:
+            return self.session_secret.get_secret_value().encode()
+        return secrets.token_bytes(32)
+
+    @property
+    def webhook_secret(self) -> str:
+        if self.stripe_webhook_secret is not None:
+            return self.stripe_webhook_secret.get_secret_value()
+        return LOCAL_WEBHOOK_SECRET
+
+    @property
+    def local_payments(self) -> bool:
+        return self.stripe_secret_key is None
+
+    @property
+    def local_mailbox(self) -> bool:
+        return self.acs_connection_string is None and self.acs_endpoint is None
+
+    @property
+    def origin_is_plain_http(self) -> bool:
+        return self.portal_origin.startswith("http://")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment; keyword overrides (by setting name) win."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,20 @@
+"""Values made safe for PartitionKey and RowKey, where '/', '\\', '#', '?' and control
+characters are not allowed (https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model).
+
+Everything outside a small safe set is percent-encoded, so '|' and '~' never occur in an
+encoded value and can delimit the parts of a key.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+_SAFE = "@.-_+"
+
+
+def encode_key(value: str) -> str:
+    return quote(value, safe=_SAFE)
+
+
+def decode_key(value: str) -> str:
+    return unquote(value)
