@@ -1,0 +1,117 @@
+"""Reading and writing a subscription's partition: the record, with its ETag, and atomic
+batches of rows that go with it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+from azure.data.tables import TableClient, TableTransactionError, TransactionOperation, UpdateMode
+
+from shared.errors import Conflict, NotFound
+from shared.services import Services
+from shared.storage.clients import SUBSCRIPTIONS_TABLE
+from shared.subscriptions.model import RECORD_ROW, Subscription
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# Azure Table Storage: at most 100 operations in one entity group transaction
+# (https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions).
+MAX_TRANSACTION_OPERATIONS = 100
+CONFLICT_RETRIES = 8
+
+Operation = tuple[Any, ...]
+
+
+class ConcurrentChange(Exception):
+    """Another request changed the partition between our read and our write; read again."""
+
+
+def subscriptions_table(services: Services) -> TableClient:
+    return services.storage.table(SUBSCRIPTIONS_TABLE)
+
+
+def get_subscription(services: Services, subscription_id: str) -> Subscription:
+    if not _plausible_id(subscription_id):
+        raise NotFound("no such subscription")
+    try:
+        entity = subscriptions_table(services).get_entity(subscription_id, RECORD_ROW)
+    except ResourceNotFoundError:
+        raise NotFound("no such subscription") from None
+    return Subscription.from_entity(entity)
+
+
+def _plausible_id(subscription_id: str) -> bool:
+    return 0 < len(subscription_id) <= 64 and all(c.isalnum() or c == "-" for c in subscription_id)
+
+
+def record_update(subscription: Subscription) -> Operation:
+    """The transaction operation that replaces the record if nobody changed it since we read it."""
+    return (
+        TransactionOperation.UPDATE,
+        subscription.to_entity(),
+        {
+            "mode": UpdateMode.REPLACE,
+            "etag": subscription.etag,
+            "match_condition": MatchConditions.IfNotModified,
+        },
+    )
+
+
+def submit(services: Services, operations: list[Operation]) -> None:
+    """One atomic transaction in one partition; ConcurrentChange when an ETag or insert lost."""
+    if not operations:
+        return
+    if len(operations) > MAX_TRANSACTION_OPERATIONS:
+        raise ValueError("a transaction holds at most 100 operations")
+    try:
+        subscriptions_table(services).submit_transaction(operations)
+    except TableTransactionError as error:
+        if error.status_code in (409, 412):
+            raise ConcurrentChange(str(getattr(error, "error_code", error.status_code))) from None
+        raise
+    except (ResourceModifiedError, ResourceExistsError) as error:
+        raise ConcurrentChange(type(error).__name__) from None
+    except HttpResponseError as error:
+        if error.status_code in (409, 412):
+            raise ConcurrentChange(str(getattr(error, "error_code", error.status_code))) from None
+        raise
+
+
+def chunks(operations: Iterable[Operation], size: int) -> list[list[Operation]]:
+    batch: list[Operation] = []
+    result = []
+    for operation in operations:
+        batch.append(operation)
+        if len(batch) == size:
+            result.append(batch)
+            batch = []
+    if batch:
+        result.append(batch)
+    return result
+
+
+def retry_on_conflict(attempt: Callable[[], T], *, retries: int = CONFLICT_RETRIES) -> T:
+    """Run a read-modify-write until it wins, a bounded number of times, else 409."""
+    for round_number in range(retries):
+        try:
+            return attempt()
+        except ConcurrentChange:
+            # Short jittered pause: racing writers of one partition spread out.
+            time.sleep(
+                min(0.005 * 2**round_number, 0.2) * (0.5 + (time.monotonic_ns() % 1000) / 1000)
+            )
+    raise Conflict(
+        "the subscription is being changed by other requests; try again",
+        code="concurrent_change",
+    )
