@@ -91,6 +91,8 @@ class Settings(BaseSettings):
                 raise SettingsError("the local Stripe webhook secret is refused outside local mode")
             if self.storage_connection == LOCAL_STORAGE:
                 raise SettingsError("development storage is refused outside local mode")
+        if not self.local_mailbox and not self.email_sender:
+            raise SettingsError("EMAIL_SENDER is required with Azure Communication Services")
         if self.storage_connection is None and not (
             self.storage_table_uri or self.storage_account_name
         ):
