@@ -1,0 +1,88 @@
+"""The settings object: names of API.md, fail fast, no development defaults outside local mode."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from shared.settings import load_settings
+
+PRODUCTION = {
+    "AzureWebJobsStorage__accountName": "smmprod",
+    "SESSION_SECRET": "a-long-random-secret",
+    "STRIPE_WEBHOOK_SECRET": "whsec_real",
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "DEV_MODE",
+        "AzureWebJobsStorage",
+        "WEBSITE_SITE_NAME",
+        "WEBSITE_INSTANCE_ID",
+        "SESSION_SECRET",
+        "STRIPE_WEBHOOK_SECRET",
+        "PORTAL_ORIGIN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_local_mode_needs_only_storage() -> None:
+    settings = load_settings(AzureWebJobsStorage="UseDevelopmentStorage=true", DEV_MODE="true")
+    assert settings.dev_mode and settings.local_payments and settings.local_mailbox
+    assert settings.webhook_secret == "whsec_local_dev"
+    assert len(settings.signing_key) == 32
+
+
+def test_environment_names_are_those_of_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEV_MODE", "true")
+    monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+    monkeypatch.setenv("PORTAL_ORIGIN", "https://licenses.contoso.com/some/path")
+    monkeypatch.setenv("ADDIN_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
+    settings = load_settings()
+    assert settings.portal_origin == "https://licenses.contoso.com"
+    assert settings.addin_client_id == "11111111-2222-3333-4444-555555555555"
+
+
+@pytest.mark.parametrize("marker", ["WEBSITE_SITE_NAME", "WEBSITE_INSTANCE_ID"])
+def test_dev_mode_is_refused_in_azure(monkeypatch: pytest.MonkeyPatch, marker: str) -> None:
+    monkeypatch.setenv(marker, "smm-prod")
+    with pytest.raises(ValidationError, match="DEV_MODE is refused"):
+        load_settings(DEV_MODE="true", **PRODUCTION)
+
+
+def test_production_settings_pass() -> None:
+    settings = load_settings(**PRODUCTION)
+    assert not settings.dev_mode
+    assert settings.signing_key == b"a-long-random-secret"
+
+
+@pytest.mark.parametrize("missing", ["SESSION_SECRET", "STRIPE_WEBHOOK_SECRET"])
+def test_required_secrets_outside_local_mode(missing: str) -> None:
+    values = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ValidationError, match=missing):
+        load_settings(**values)
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"STRIPE_WEBHOOK_SECRET": "whsec_local_dev"},
+        {"AzureWebJobsStorage": "UseDevelopmentStorage=true"},
+    ],
+)
+def test_development_defaults_refused_outside_local_mode(override: dict[str, str]) -> None:
+    with pytest.raises(ValidationError, match="refused outside local mode"):
+        load_settings(**{**PRODUCTION, **override})
+
+
+def test_communication_services_needs_a_sender() -> None:
+    with pytest.raises(ValidationError, match="EMAIL_SENDER"):
+        load_settings(**PRODUCTION, ACS_ENDPOINT="https://smm.communication.azure.com")
+
+
+def test_secrets_do_not_show_in_the_settings_repr() -> None:
+    settings = load_settings(**PRODUCTION)
+    assert "a-long-random-secret" not in repr(settings)
+    assert "whsec_real" not in repr(settings)
