@@ -4,6 +4,9 @@ import azure.functions as func
 
 from functions import dev, emails, service
 from shared.settings import load_settings
+from shared.telemetry import configure_telemetry
+
+configure_telemetry()
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 

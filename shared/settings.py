@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -56,6 +57,23 @@ class Settings(BaseSettings):
         default=False,
         validation_alias=AliasChoices("WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME"),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_vault_references_resolved(cls, values: Any) -> Any:
+        # App Service passes a Key Vault reference through verbatim when it cannot resolve it;
+        # starting with that text as a secret would fail much later and more confusingly.
+        if isinstance(values, dict):
+            unresolved = sorted(
+                str(name)
+                for name, value in values.items()
+                if isinstance(value, str) and value.startswith("@Microsoft.KeyVault(")
+            )
+            if unresolved:
+                raise SettingsError(
+                    f"Key Vault references were not resolved: {', '.join(unresolved)}"
+                )
+        return values
 
     @field_validator("running_in_azure", mode="before")
     @classmethod

@@ -86,3 +86,9 @@ def test_secrets_do_not_show_in_the_settings_repr() -> None:
     settings = load_settings(**PRODUCTION)
     assert "a-long-random-secret" not in repr(settings)
     assert "whsec_real" not in repr(settings)
+
+
+def test_unresolved_key_vault_references_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SESSION_SECRET", "@Microsoft.KeyVault(SecretUri=https://kv/secrets/s)")
+    with pytest.raises(ValidationError, match="Key Vault references were not resolved"):
+        load_settings(**{k: v for k, v in PRODUCTION.items() if k != "SESSION_SECRET"})
