@@ -15,6 +15,15 @@ logger = logging.getLogger("local_host.http")
 
 # The Functions host caps request bodies at 100 MB; the app refuses more than 1 MiB itself.
 MAX_REQUEST_BYTES = 100 * 1024 * 1024
+_MAX_LINE = 64 * 1024
+
+
+class _RefusedBody(Exception):
+    """The request body cannot be read: a bad length or framing (400), or too large (413)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class FunctionsHttpServer(ThreadingHTTPServer):
@@ -46,27 +55,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         started = time.perf_counter()
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST_BYTES:
-            self._send(413, b"", {})
+        try:
+            body = self._read_body()
+        except _RefusedBody as refused:
+            # The rest of the body is unread, so the connection cannot carry another request.
+            status = refused.status
+            self._send(status, b"", {})
             self.close_connection = True
-            return
-        body = self.rfile.read(length) if length else b""
-        match = find_route(self.server.routes, self.command, url.path)
-        if match.route is None:
-            status = 405 if match.allowed else 404
-            headers = {"Allow": ", ".join(sorted(match.allowed))} if match.allowed else {}
-            self._send(status, b"", headers)
         else:
-            request = func.HttpRequest(
-                method=self.command,
-                url=f"http://{self.headers.get('Host', 'localhost')}{self.path}",
-                headers={name: value for name, value in self.headers.items()},
-                params=dict(parse_qsl(url.query, keep_blank_values=True)),
-                route_params=match.params,
-                body=body,
-            )
-            status = self._invoke(match.route, request)
+            status = self._route(url.path, url.query, body)
         logger.info(
             "%s %s -> %s (%.1f ms)",
             self.command,
@@ -74,6 +71,60 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status,
             (time.perf_counter() - started) * 1000,
         )
+
+    def _route(self, path: str, query: str, body: bytes) -> int:
+        match = find_route(self.server.routes, self.command, path)
+        if match.route is None:
+            status = 405 if match.allowed else 404
+            headers = {"Allow": ", ".join(sorted(match.allowed))} if match.allowed else {}
+            self._send(status, b"", headers)
+            return status
+        request = func.HttpRequest(
+            method=self.command,
+            url=f"http://{self.headers.get('Host', 'localhost')}{self.path}",
+            headers={name: value for name, value in self.headers.items()},
+            params=dict(parse_qsl(query, keep_blank_values=True)),
+            route_params=match.params,
+            body=body,
+        )
+        return self._invoke(match.route, request)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked_body()
+        declared = self.headers.get("Content-Length")
+        try:
+            length = int(declared) if declared else 0
+        except ValueError:
+            raise _RefusedBody(400) from None
+        if length < 0:
+            raise _RefusedBody(400)
+        if length > MAX_REQUEST_BYTES:
+            raise _RefusedBody(413)
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked_body(self) -> bytes:
+        """A body sent with Transfer-Encoding: chunked (RFC 9112, section 7.1)."""
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size_line = self.rfile.readline(_MAX_LINE)
+            try:
+                size = int(size_line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise _RefusedBody(400) from None
+            if size < 0:
+                raise _RefusedBody(400)
+            if size == 0:
+                # Trailer fields, if any, end with an empty line.
+                while self.rfile.readline(_MAX_LINE) not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(chunks)
+            total += size
+            if total > MAX_REQUEST_BYTES:
+                raise _RefusedBody(413)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(_MAX_LINE)  # the CRLF that ends the chunk
 
     def _invoke(self, route: HttpRoute, request: func.HttpRequest) -> int:
         try:

@@ -1,0 +1,306 @@
+"""The local host's HTTP side: routing, methods, routePrefix, failures, one log line a request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import azure.functions as func
+import pytest
+import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from local_host.config import HostConfig
+from local_host.routes import compile_template, find_route, http_routes
+from tests.local_host.conftest import Serve
+
+
+def _echo(function: str, req: func.HttpRequest) -> func.HttpResponse:
+    document = {
+        "function": function,
+        "method": req.method,
+        "params": dict(req.route_params),
+        "query": dict(req.params),
+        "body": req.get_body().decode("utf-8"),
+    }
+    return func.HttpResponse(json.dumps(document), mimetype="application/json")
+
+
+def build_app() -> func.FunctionApp:
+    """A small app whose routes exercise every kind of template segment."""
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+    @app.route(route="users/{email}", methods=["GET"])
+    def get_user(req: func.HttpRequest) -> func.HttpResponse:
+        return _echo("get_user", req)
+
+    @app.route(route="users/me", methods=["GET"])
+    def get_me(req: func.HttpRequest) -> func.HttpResponse:
+        return _echo("get_me", req)
+
+    @app.route(route="items/{id:int}", methods=["GET"])
+    def get_item_by_id(req: func.HttpRequest) -> func.HttpResponse:
+        return _echo("get_item_by_id", req)
+
+    @app.route(route="items/{name}", methods=["GET", "DELETE"])
+    def item_by_name(req: func.HttpRequest) -> func.HttpResponse:
+        return _echo("item_by_name", req)
+
+    @app.route(route="things", methods=["GET"])
+    def list_things(req: func.HttpRequest) -> func.HttpResponse:
+        return _echo("list_things", req)
+
+    @app.route(route="things", methods=["POST"])
+    def create_thing(req: func.HttpRequest) -> func.HttpResponse:
+        return _echo("create_thing", req)
+
+    @app.route(route="reports/{year:int}/{month?}", methods=["GET"])
+    def get_report(req: func.HttpRequest) -> func.HttpResponse:
+        return _echo("get_report", req)
+
+    @app.route(route="files/{*path}", methods=["GET"])
+    def get_file(req: func.HttpRequest) -> func.HttpResponse:
+        return _echo("get_file", req)
+
+    @app.route(route="boom", methods=["GET", "POST"])
+    def boom(req: func.HttpRequest) -> func.HttpResponse:
+        raise RuntimeError("secret detail that must not leak")
+
+    @app.route(route="not-a-response", methods=["GET"])
+    def not_a_response(req: func.HttpRequest) -> func.HttpResponse:
+        return "a string"  # type: ignore[return-value]
+
+    @app.route(route="empty", methods=["GET"])
+    def empty(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(status_code=204)
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    # One server for the module: get_functions() may be called once per app.
+    from local_host.host import LocalHost
+
+    host = LocalHost(
+        build_app(),
+        HostConfig(),
+        "UseDevelopmentStorage=true",
+        port=0,
+        run_queues=False,
+        run_timers=False,
+    )
+    host.start()
+    yield host.url
+    host.stop()
+
+
+def get(base_url: str, path: str, **kwargs: object) -> requests.Response:
+    return requests.get(base_url + path, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+
+def called(response: requests.Response) -> dict[str, object]:
+    assert response.status_code == 200, (response.status_code, response.text)
+    return response.json()  # type: ignore[no-any-return]
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+
+def test_route_parameters_are_percent_decoded(base_url: str) -> None:
+    echoed = called(get(base_url, "/api/users/ann%40contoso.com"))
+    assert echoed["function"] == "get_user"
+    assert echoed["params"] == {"email": "ann@contoso.com"}
+
+
+def test_a_literal_segment_outranks_a_parameter_whatever_the_declaration_order(
+    base_url: str,
+) -> None:
+    assert called(get(base_url, "/api/users/me"))["function"] == "get_me"
+    assert called(get(base_url, "/api/users/mel"))["function"] == "get_user"
+
+
+def test_literal_segments_match_case_insensitively(base_url: str) -> None:
+    assert called(get(base_url, "/API/Users/ME"))["function"] == "get_me"
+    # Parameter values keep their case.
+    assert called(get(base_url, "/api/USERS/Ann"))["params"] == {"email": "Ann"}
+
+
+def test_a_trailing_slash_matches_the_same_route(base_url: str) -> None:
+    assert called(get(base_url, "/api/users/me/"))["function"] == "get_me"
+    assert called(get(base_url, "/api/things/"))["function"] == "list_things"
+
+
+def test_an_int_constraint_selects_by_the_value(base_url: str) -> None:
+    by_id = called(get(base_url, "/api/items/42"))
+    assert (by_id["function"], by_id["params"]) == ("get_item_by_id", {"id": "42"})
+    by_name = called(get(base_url, "/api/items/forty-two"))
+    assert (by_name["function"], by_name["params"]) == ("item_by_name", {"name": "forty-two"})
+
+
+def test_a_method_only_the_less_specific_route_allows_reaches_that_route(base_url: str) -> None:
+    deleted = requests.delete(base_url + "/api/items/42", timeout=10)
+    assert called(deleted)["function"] == "item_by_name"
+
+
+def test_optional_and_catch_all_parameters(base_url: str) -> None:
+    assert called(get(base_url, "/api/reports/2024"))["params"] == {"year": "2024"}
+    assert called(get(base_url, "/api/reports/2024/05"))["params"] == {
+        "year": "2024",
+        "month": "05",
+    }
+    assert get(base_url, "/api/reports/last-year").status_code == 404
+    assert called(get(base_url, "/api/files/a/b%20c/d.txt"))["params"] == {"path": "a/b c/d.txt"}
+    assert called(get(base_url, "/api/files"))["params"] == {}
+
+
+def test_query_and_body_reach_the_function(base_url: str) -> None:
+    response = requests.post(
+        base_url + "/api/things?to=ann%2Bx%40contoso.com&flag=",
+        data="héllo".encode(),
+        timeout=10,
+    )
+    echoed = called(response)
+    assert echoed["method"] == "POST"
+    assert echoed["query"] == {"to": "ann+x@contoso.com", "flag": ""}
+    assert echoed["body"] == "héllo"
+
+
+def test_a_chunked_request_body_reaches_the_function_whole(base_url: str) -> None:
+    with requests.Session() as session:
+        response = session.post(
+            base_url + "/api/things", data=iter([b"first,", b"second"]), timeout=10
+        )
+        assert called(response)["body"] == "first,second"
+        # The connection is still in step: the next request on it is answered normally.
+        assert called(session.get(base_url + "/api/things", timeout=10))["body"] == ""
+
+
+# --- methods and unknown paths ---------------------------------------------------------------
+
+
+def test_a_known_path_with_another_method_is_405_with_allow(base_url: str) -> None:
+    response = requests.put(base_url + "/api/things", timeout=10)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+    assert response.content == b""
+
+    items = requests.patch(base_url + "/api/items/42", timeout=10)
+    assert items.status_code == 405
+    assert items.headers["Allow"] == "DELETE, GET"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/nothing-here", "/api/users/a/b", "/users/me", "/api", "/", "/api/itemsx/1"]
+)
+def test_an_unknown_path_is_404_with_an_empty_body(base_url: str, path: str) -> None:
+    response = get(base_url, path)
+    assert response.status_code == 404
+    assert "Allow" not in response.headers
+    assert response.content == b""
+
+
+def test_a_function_that_raises_is_500_with_an_empty_body(base_url: str) -> None:
+    for response in (get(base_url, "/api/boom"), requests.post(base_url + "/api/boom", timeout=10)):
+        assert response.status_code == 500
+        assert response.content == b""
+        assert "secret" not in str(response.headers)
+
+
+def test_a_function_that_returns_no_http_response_is_500(base_url: str) -> None:
+    response = get(base_url, "/api/not-a-response")
+    assert response.status_code == 500
+    assert response.content == b""
+
+
+def test_an_invalid_content_length_is_400_not_a_dropped_connection(base_url: str) -> None:
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"POST /api/things HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
+        status_line = connection.makefile("rb").readline()
+    assert status_line.startswith(b"HTTP/1.1 400"), status_line
+
+
+def test_a_body_over_the_hosts_limit_is_413_without_being_read(base_url: str) -> None:
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(
+            b"POST /api/things HTTP/1.1\r\nHost: x\r\nContent-Length: 209715200\r\n\r\n"
+        )
+        status_line = connection.makefile("rb").readline()
+    assert status_line.startswith(b"HTTP/1.1 413"), status_line
+
+
+def test_each_request_is_logged_once(base_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="local_host.http"):
+        get(base_url, "/api/users/me")
+        get(base_url, "/api/nothing-here")
+        requests.put(base_url + "/api/things", timeout=10)
+        get(base_url, "/api/boom")
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "local_host.http" and record.levelno == logging.INFO
+    ]
+    assert len(lines) == 4, lines
+    assert lines[0].startswith("GET /api/users/me -> 200")
+    assert lines[1].startswith("GET /api/nothing-here -> 404")
+    assert lines[2].startswith("PUT /api/things -> 405")
+    assert lines[3].startswith("GET /api/boom -> 500")
+
+
+# --- routePrefix -----------------------------------------------------------------------------
+
+
+def test_the_route_prefix_of_host_json_is_honoured(serve: Serve) -> None:
+    host = serve(build_app(), HostConfig(route_prefix="v1"))
+    assert called(get(host.url, "/v1/users/me"))["function"] == "get_me"
+    assert get(host.url, "/api/users/me").status_code == 404
+
+
+def test_an_empty_route_prefix_serves_routes_at_the_root(serve: Serve) -> None:
+    host = serve(build_app(), HostConfig(route_prefix=""))
+    assert called(get(host.url, "/users/me"))["function"] == "get_me"
+    assert called(get(host.url, "/items/7"))["function"] == "get_item_by_id"
+
+
+# --- the route table itself, over many inputs ------------------------------------------------
+
+
+def _table() -> list:  # type: ignore[type-arg]
+    return http_routes(build_app().get_functions(), "api")
+
+
+ROUTES = _table()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_any_parameter_value_round_trips_through_percent_encoding(value: str) -> None:
+    match = find_route(ROUTES, "GET", "/api/users/" + quote(value, safe=""))
+    assert match.route is not None
+    if value.lower() == "me":
+        assert match.route.function_name == "get_me"
+    else:
+        assert match.route.function_name == "get_user"
+        assert match.params == {"email": value}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=-(2**31), max_value=2**31 - 1))
+def test_any_integer_selects_the_constrained_route(number: int) -> None:
+    match = find_route(ROUTES, "GET", f"/api/items/{number}")
+    assert match.route is not None and match.route.function_name == "get_item_by_id"
+    assert match.params == {"id": str(number)}
+
+
+def test_precedence_orders_literal_constrained_parameter_catch_all() -> None:
+    precedences = [
+        compile_template(template, "api")[1] for template in ("a/b", "a/{x:int}", "a/{x}", "a/{*x}")
+    ]
+    assert precedences == sorted(precedences)
+    assert len(set(precedences)) == 4
