@@ -10,20 +10,30 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$")
+# .NET's TimeSpan.Parse, as the host reads host.json: "d", "[d.]hh:mm[:ss[.fffffff]]" or
+# "d:hh:mm:ss[.fffffff]" (https://learn.microsoft.com/dotnet/api/system.timespan.parse).
+_DAYS_ONLY = re.compile(r"\d+")
+_CLOCK = re.compile(r"(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?")
+_DAYS_COLON = re.compile(r"(\d+):(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?")
 
 
 def parse_timespan(value: str) -> timedelta:
-    """A .NET TimeSpan as host.json writes it: [d.]hh:mm:ss[.fff]."""
-    match = _TIMESPAN.match(value.strip())
+    """A .NET TimeSpan as host.json writes it, e.g. "00:00:30" or "1.02:03:04.5"."""
+    text = value.strip()
+    if _DAYS_ONLY.fullmatch(text):
+        return timedelta(days=int(text))
+    match = _CLOCK.fullmatch(text) or _DAYS_COLON.fullmatch(text)
     if not match:
         raise ValueError(f"not a TimeSpan: {value!r}")
     days, hours, minutes, seconds, fraction = match.groups()
+    if int(hours) > 23 or int(minutes) > 59 or int(seconds or 0) > 59:
+        # TimeSpan.Parse refuses these (OverflowException), so the host would not start.
+        raise ValueError(f"TimeSpan component out of range: {value!r}")
     return timedelta(
         days=int(days or 0),
         hours=int(hours),
         minutes=int(minutes),
-        seconds=int(seconds) + float(f"0.{fraction}" if fraction else 0),
+        seconds=int(seconds or 0) + (float(f"0.{fraction}") if fraction else 0),
     )
 
 
