@@ -7,10 +7,14 @@ STAMPS := .stamps
 
 .PHONY: run test lint typecheck unit infra-scan bench deps clean
 
-run: deps
+run:
+	@$(MAKE) --no-print-directory -j2 deps
 	$(BIN)/python scripts/run_local.py
 
-test: deps lint typecheck unit infra-scan
+# Lint first: it is the quickest to fail.
+test:
+	@$(MAKE) --no-print-directory -j2 deps
+	@$(MAKE) --no-print-directory lint typecheck unit infra-scan
 
 deps: $(STAMPS)/python $(STAMPS)/node local.settings.json
 
@@ -40,7 +44,8 @@ unit:
 infra-scan:
 	bash scripts/scan_infra.sh
 
-bench: deps
+bench:
+	@$(MAKE) --no-print-directory -j2 deps
 	$(BIN)/python -m bench
 
 clean:

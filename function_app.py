@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions import dev, emails, service
+from functions import admins, dev, emails, service
 from shared.settings import load_settings
 from shared.telemetry import configure_telemetry
 
@@ -12,6 +12,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 app.register_functions(service.bp)
 app.register_functions(emails.bp)
+app.register_functions(admins.bp)
 
 # Local-mode routes exist only when DEV_MODE is on; reading the settings here also refuses
 # DEV_MODE in Azure before any function is served.
