@@ -1,6 +1,8 @@
-"""Local-mode routes (DEV_MODE): sign-in without Microsoft, and the local mailbox."""
+"""Local-mode routes (DEV_MODE): sign-in and add-in tokens without Microsoft, the local mailbox."""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 import azure.functions as func
 from pydantic import BaseModel, Field
@@ -9,6 +11,8 @@ from functions.http import ApiRequest, Auth, Reply, endpoint
 from shared.email.gateway import email_sender
 from shared.email.senders import MailboxSender
 from shared.errors import NotFound
+from shared.identity.addin_tokens import local_addin_audience
+from shared.identity.local_issuer import local_addin_token
 from shared.identity.local_users import local_user
 from shared.identity.sessions import session_cookie, start_session
 from shared.timefmt import Timestamp
@@ -20,6 +24,16 @@ bp = func.Blueprint()
 class DevLogin(StrictModel):
     email: EmailAddress
     name: str | None = Field(default=None, max_length=200)
+
+
+class DevToken(StrictModel):
+    email: EmailAddress
+    # The user's Microsoft 365 tenant; by default one per email domain, as local sign-in uses.
+    tenant_id: UUID | None = None
+
+
+class AddinToken(BaseModel):
+    token: str
 
 
 class MailboxQuery(BaseModel):
@@ -47,6 +61,22 @@ def dev_login(request: ApiRequest) -> Reply:
     session_id = start_session(request.services, local_user(body.email, body.name))
     secure = not request.services.settings.origin_is_plain_http
     return Reply(status=204, cookies=[session_cookie(session_id, secure=secure)])
+
+
+@bp.route(route="dev/token", methods=["POST"])
+@endpoint(
+    summary="Local mode: an add-in token from the local issuer",
+    auth=Auth.PUBLIC,
+    body=DevToken,
+    response=AddinToken,
+)
+def issue_dev_token(request: ApiRequest) -> AddinToken:
+    """A token shaped as Entra's, checked by the same validator as Entra's."""
+    body: DevToken = request.body
+    services = request.services
+    tenant_id = str(body.tenant_id) if body.tenant_id else None
+    token = local_addin_token(services, local_addin_audience(services), body.email, tenant_id)
+    return AddinToken(token=token)
 
 
 @bp.route(route="dev/emails", methods=["GET"])

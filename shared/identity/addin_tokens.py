@@ -1,11 +1,94 @@
-"""Add-in tokens issued by Entra ID. Not implemented yet: every token is refused."""
+"""Add-in tokens: Entra access tokens from Office SSO or nested app authentication.
+
+The add-in asks Entra for a token for its own API (`api://…/<ADDIN_CLIENT_ID>/access_as_user`);
+this module checks it with the shared validator and names the user it was issued to.
+https://learn.microsoft.com/office/dev/add-ins/develop/sso-in-office-add-ins
+"""
 
 from __future__ import annotations
 
-from shared.errors import InvalidToken
-from shared.identity.principal import Principal
+from collections.abc import Callable
+
+from shared.errors import InvalidToken, Problem
+from shared.identity.entra_tokens import (
+    KeyChain,
+    KeySource,
+    TokenRules,
+    email_claim,
+    entra_keys,
+    verify_token,
+)
+from shared.identity.local_issuer import local_issuer
+from shared.identity.principal import Principal, PrincipalKind
 from shared.services import Services
+
+# The add-in's audience in local mode when ADDIN_CLIENT_ID is unset: a fixed, made-up app id.
+LOCAL_ADDIN_CLIENT_ID = "00000000-0000-4000-8000-00000000add1"
+LOCAL_ADDIN_AUDIENCE = f"api://localhost/{LOCAL_ADDIN_CLIENT_ID}"
+# v2 tokens name the user in preferred_username, v1 tokens in upn or unique_name.
+EMAIL_CLAIMS = ("preferred_username", "upn", "email", "unique_name")
+
+
+class AddinNotConfigured(Problem):
+    status, code, title = 503, "not_configured", "Not configured"
+
+
+def addin_client_id(services: Services) -> str:
+    """The add-in's app id: the audience its tokens must carry."""
+    settings = services.settings
+    if settings.addin_client_id:
+        return settings.addin_client_id
+    if settings.dev_mode:
+        return LOCAL_ADDIN_CLIENT_ID
+    raise AddinNotConfigured("ADDIN_CLIENT_ID is not set: add-in tokens cannot be checked")
+
+
+def local_addin_audience(services: Services) -> str:
+    """The audience local mode's issuer writes into its tokens: as Entra v2 writes it."""
+    return services.settings.addin_client_id or LOCAL_ADDIN_AUDIENCE
+
+
+def audience_rule(client_id: str) -> Callable[[str], bool]:
+    """The client id itself (v2 tokens) or an App ID URI ending in it (v1, or a custom URI)."""
+
+    def accepts(audience: str) -> bool:
+        if audience == client_id or audience == f"api://{client_id}":
+            return True
+        return (
+            audience.startswith("api://")
+            and audience.endswith("/" + client_id)
+            and audience.isprintable()
+            and " " not in audience
+        )
+
+    return accepts
+
+
+def addin_keys(services: Services) -> KeySource:
+    """Entra's keys; in local mode the local issuer's key first."""
+    if services.settings.dev_mode:
+        return KeyChain((local_issuer(services).keys, entra_keys(services)))
+    return entra_keys(services)
 
 
 def principal_for_token(services: Services, token: str) -> Principal:
-    raise InvalidToken("add-in tokens are not accepted yet")
+    """The add-in user a bearer token speaks for; InvalidToken when any check fails."""
+    rules = TokenRules(
+        audience=audience_rule(addin_client_id(services)),
+        versions=frozenset({"1.0", "2.0"}),
+        # An access token for a user carries delegated scopes; an id token, or an app-only
+        # token, does not, and is not accepted in its place.
+        required=("oid", "scp"),
+    )
+    claims = verify_token(token, addin_keys(services), rules, now=services.clock())
+    email = email_claim(claims, EMAIL_CLAIMS)
+    if email is None:
+        raise InvalidToken("the token names no email address")
+    name = claims.get("name")
+    return Principal(
+        PrincipalKind.ADDIN,
+        email=email,
+        name=name if isinstance(name, str) and name else None,
+        tenant_id=claims["tid"],
+        object_id=claims["oid"],
+    )
