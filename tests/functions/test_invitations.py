@@ -1,0 +1,294 @@
+"""The invitation lifecycle, as the invited colleague and the owner see it over HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.admins.invitations import pending_invitations_for
+from shared.services import Services
+from shared.subscriptions.memberships import membership_ids
+from shared.subscriptions.model import Permission
+from tests.api_client import ApiClient
+from tests.conftest import Clock
+from tests.shared.admins.factories import (
+    invitation_tokens,
+    make_subscription,
+    only_new_token,
+    user,
+)
+
+OWNER = "owner@contoso.com"
+COLLEAGUE = "colleague@contoso.com"
+
+
+@pytest.fixture
+def invited(api: ApiClient, services: Services) -> tuple[str, str, ApiClient]:
+    """A subscription, its signed-in owner and a pending invitation of COLLEAGUE with `assign`;
+    returns (subscription id, the link's token, the owner's client)."""
+    subscription = make_subscription(services, OWNER, name="Contoso")
+    owner = api.login(OWNER)
+    response = owner.post(
+        f"/api/subscriptions/{subscription.id}/admins",
+        json={"email": COLLEAGUE, "permissions": ["assign"]},
+    )
+    assert response.status_code == 201, response.text
+    (token,) = invitation_tokens(api, services, COLLEAGUE)
+    return subscription.id, token, owner
+
+
+def admin_statuses(api: ApiClient, subscription_id: str) -> dict[str, str]:
+    """What the owner's list shows (signed in afresh: tests move the clock past sessions)."""
+    response = api.login(OWNER).get(f"/api/subscriptions/{subscription_id}/admins")
+    assert response.status_code == 200, response.text
+    return {item["email"]: item["status"] for item in response.json()["items"]}
+
+
+def test_the_email_carries_a_link_to_the_portal_and_what_it_grants(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    response = api.get("/api/dev/emails", params={"to": COLLEAGUE})
+    (email,) = response.json()["items"]
+    _, token, _ = invited
+    assert f"http://127.0.0.1:7071/invitations/{token}" in email["text"]
+    assert "Contoso" in email["text"] and "assign" in email["text"]
+    assert OWNER in email["text"]
+
+
+def test_the_accept_page_shows_the_invitation_without_sign_in(
+    api: ApiClient, services: Services, clock: Clock, invited: tuple[str, str, ApiClient]
+) -> None:
+    _, token, _ = invited
+    response = api.get(f"/api/invitations/{token}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body == {
+        "subscription_name": "Contoso",
+        "invited_by": OWNER,
+        "email": COLLEAGUE,
+        "permissions": ["view", "assign"],
+        "expires_at": (clock.now + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def test_accepting_binds_the_signed_in_colleague_and_the_subscription_appears(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, token, owner = invited
+    assert [i.token_id for i in pending_invitations_for(services, COLLEAGUE)]
+
+    colleague = api.login(COLLEAGUE)
+    response = colleague.post(f"/api/invitations/{token}/accept")
+
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert view["id"] == subscription_id
+    assert view["role"] == "administrator"
+    assert view["permissions"] == ["view", "assign"]
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "active"}
+    assert subscription_id in membership_ids(services, user(COLLEAGUE).user_id or "")
+    assert pending_invitations_for(services, COLLEAGUE) == []
+    listed = colleague.get(f"/api/subscriptions/{subscription_id}/admins")
+    assert listed.status_code == 200
+    (row,) = listed.json()["items"]
+    assert row["accepted_at"] is not None
+
+
+def test_an_accepted_link_is_used(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    _, token, _ = invited
+    colleague = api.login(COLLEAGUE)
+    assert colleague.post(f"/api/invitations/{token}/accept").status_code == 200
+
+    again = colleague.post(f"/api/invitations/{token}/accept")
+    shown = api.get(f"/api/invitations/{token}")
+
+    for response in (again, shown):
+        assert response.status_code == 410
+        assert response.json()["code"] == "invitation_used"
+
+
+def test_a_link_works_for_fourteen_days(
+    api: ApiClient, services: Services, clock: Clock, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, token, owner = invited
+    clock.advance(timedelta(days=14) - timedelta(seconds=1))
+    assert api.get(f"/api/invitations/{token}").status_code == 200
+
+    clock.advance(timedelta(seconds=1))
+    colleague = api.login(COLLEAGUE)
+    shown = api.get(f"/api/invitations/{token}")
+    accepted = colleague.post(f"/api/invitations/{token}/accept")
+
+    for response in (shown, accepted):
+        assert response.status_code == 410
+        assert response.json()["code"] == "invitation_expired"
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "invited"}
+    assert pending_invitations_for(services, COLLEAGUE) == []
+
+
+def test_resending_mails_a_new_link_and_kills_the_old_one(
+    api: ApiClient, services: Services, clock: Clock, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, old_token, owner = invited
+    admin_id = owner.get(f"/api/subscriptions/{subscription_id}/admins").json()["items"][0]["id"]
+    clock.advance(timedelta(days=13))
+
+    response = api.login(OWNER).post(
+        f"/api/subscriptions/{subscription_id}/admins/{admin_id}/resend"
+    )
+
+    assert response.status_code == 202
+    new_token = only_new_token(api, services, COLLEAGUE, [old_token])
+    assert api.get(f"/api/invitations/{old_token}").status_code == 404
+    colleague = api.login(COLLEAGUE)
+    assert colleague.post(f"/api/invitations/{old_token}/accept").status_code == 404
+    # The new link has its own fourteen days.
+    clock.advance(timedelta(days=13))
+    colleague = api.login(COLLEAGUE)
+    assert colleague.post(f"/api/invitations/{new_token}/accept").status_code == 200
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "active"}
+
+
+def test_an_accepted_invitation_cannot_be_resent(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, token, owner = invited
+    assert api.login(COLLEAGUE).post(f"/api/invitations/{token}/accept").status_code == 200
+    admin_id = owner.get(f"/api/subscriptions/{subscription_id}/admins").json()["items"][0]["id"]
+
+    response = owner.post(f"/api/subscriptions/{subscription_id}/admins/{admin_id}/resend")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "invitation_already_accepted"
+    assert invitation_tokens(api, services, COLLEAGUE) == [token]
+
+
+def test_removing_a_pending_administrator_revokes_its_link(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, token, owner = invited
+    admin_id = owner.get(f"/api/subscriptions/{subscription_id}/admins").json()["items"][0]["id"]
+
+    response = owner.delete(f"/api/subscriptions/{subscription_id}/admins/{admin_id}")
+
+    assert response.status_code == 204
+    assert api.get(f"/api/invitations/{token}").status_code == 404
+    colleague = api.login(COLLEAGUE)
+    assert colleague.post(f"/api/invitations/{token}/accept").status_code == 404
+    assert colleague.get(f"/api/subscriptions/{subscription_id}/admins").status_code == 404
+    assert admin_statuses(api, subscription_id) == {}
+    assert pending_invitations_for(services, COLLEAGUE) == []
+
+
+def test_another_account_cannot_accept(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, token, owner = invited
+    intruder = api.login("intruder@contoso.com")
+
+    response = intruder.post(f"/api/invitations/{token}/accept")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "invitation_email_mismatch"
+    assert intruder.get(f"/api/subscriptions/{subscription_id}/admins").status_code == 404
+    # Nothing changed: the invited colleague can still accept.
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "invited"}
+    assert api.login(COLLEAGUE).post(f"/api/invitations/{token}/accept").status_code == 200
+
+
+def test_the_invited_address_matches_whatever_its_case(api: ApiClient, services: Services) -> None:
+    subscription = make_subscription(services, OWNER)
+    owner = api.login(OWNER)
+    created = owner.post(
+        f"/api/subscriptions/{subscription.id}/admins",
+        json={"email": "  Colleague@CONTOSO.com ", "permissions": ["view"]},
+    )
+    assert created.status_code == 201
+    assert created.json()["email"] == COLLEAGUE
+    (token,) = invitation_tokens(api, services, COLLEAGUE)
+
+    response = api.login("COLLEAGUE@contoso.COM").post(f"/api/invitations/{token}/accept")
+
+    assert response.status_code == 200, response.text
+
+
+def test_the_owner_cannot_accept_an_invitation_to_their_own_subscription(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    _, token, owner = invited
+    response = owner.post(f"/api/invitations/{token}/accept")
+    assert response.status_code == 403
+    assert response.json()["code"] == "invitation_email_mismatch"
+
+
+def test_accepting_needs_a_signed_in_portal_user(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, token, owner = invited
+    anonymous = api.fresh().post(f"/api/invitations/{token}/accept")
+    assert anonymous.status_code == 401
+    colleague = api.login(COLLEAGUE)
+    foreign_origin = colleague.post(
+        f"/api/invitations/{token}/accept", headers={"Origin": "https://evil.example"}
+    )
+    assert foreign_origin.status_code == 403
+    assert foreign_origin.json()["code"] == "origin_mismatch"
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "invited"}
+
+
+def tampered(token: str) -> list[str]:
+    flipped = ("A" if token[0] != "A" else "B") + token[1:]
+    return [
+        flipped,
+        token[:-1],
+        token + "x",
+        token.upper(),
+        "x" * 43,
+        "not-a-token",
+        "a" * 5000,
+        "%00" + token,
+        "..%2F..%2Fhealth",
+    ]
+
+
+def test_tampered_malformed_and_oversized_links_are_unknown(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, token, owner = invited
+    colleague = api.login(COLLEAGUE)
+    for bad in tampered(token):
+        shown = api.get(f"/api/invitations/{bad}")
+        accepted = colleague.post(f"/api/invitations/{bad}/accept")
+        for response in (shown, accepted):
+            assert response.status_code in (400, 404), (bad, response.status_code, response.text)
+            assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "invited"}
+
+
+def test_pending_invitations_are_listed_for_the_invited_address_only(
+    api: ApiClient, services: Services, clock: Clock
+) -> None:
+    first = make_subscription(services, OWNER, name="Contoso")
+    second = make_subscription(services, "boss@fabrikam.com", name="Fabrikam")
+    for subscription in (first, second):
+        owner = api.login(subscription.owner.email)
+        response = owner.post(
+            f"/api/subscriptions/{subscription.id}/admins",
+            json={"email": COLLEAGUE, "permissions": ["billing", "view"]},
+        )
+        assert response.status_code == 201
+
+    listed = pending_invitations_for(services, " Colleague@Contoso.com ")
+
+    assert sorted(item.subscription_name for item in listed) == ["Contoso", "Fabrikam"]
+    for item in listed:
+        assert item.permissions == [Permission.VIEW.value, Permission.BILLING.value]
+        assert item.token_id not in invitation_tokens(api, services, COLLEAGUE)
+        dumped = item.model_dump(mode="json")
+        assert {"token_id", "subscription_name", "invited_by", "permissions"} <= dumped.keys()
+    assert pending_invitations_for(services, "someone@contoso.com") == []
+    clock.advance(timedelta(days=15))
+    assert pending_invitations_for(services, COLLEAGUE) == []
