@@ -13,7 +13,9 @@ _SAFE = "@.-_+"
 
 
 def encode_key(value: str) -> str:
-    return quote(value, safe=_SAFE)
+    # quote() never escapes '~' (RFC 3986 "unreserved"), so it is escaped here to keep the
+    # promise above: '~' may then start keys that no encoded value can collide with.
+    return quote(value, safe=_SAFE).replace("~", "%7E")
 
 
 def decode_key(value: str) -> str:
