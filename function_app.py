@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions import admins, dev, emails, service
+from functions import admins, dev, dev_payments, emails, purchases, service, subscriptions
 from shared.settings import load_settings
 from shared.telemetry import configure_telemetry
 
@@ -13,8 +13,11 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 app.register_functions(service.bp)
 app.register_functions(emails.bp)
 app.register_functions(admins.bp)
+app.register_functions(purchases.bp)
+app.register_functions(subscriptions.bp)
 
 # Local-mode routes exist only when DEV_MODE is on; reading the settings here also refuses
 # DEV_MODE in Azure before any function is served.
 if load_settings().dev_mode:
     app.register_functions(dev.bp)
+    app.register_functions(dev_payments.bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -13,13 +15,7 @@ from azure.core.exceptions import ResourceExistsError
 from azure.functions.decorators.function_app import Function
 from azure.functions.queue import QueueMessage as FunctionQueueMessage
 from azure.functions.timer import TimerRequest
-from azure.storage.queue import (
-    QueueClient,
-    QueueMessage,
-    QueueServiceClient,
-    TextBase64DecodePolicy,
-    TextBase64EncodePolicy,
-)
+from azure.storage.queue import QueueClient, QueueMessage, QueueServiceClient
 from croniter import croniter
 
 from local_host.config import QueueOptions
@@ -97,11 +93,11 @@ class QueueListener:
 
     @staticmethod
     def _client(service: QueueServiceClient, name: str) -> QueueClient:
-        client = service.get_queue_client(
-            name,
-            message_encode_policy=TextBase64EncodePolicy(),
-            message_decode_policy=TextBase64DecodePolicy(),
-        )
+        # Messages are read as they are stored and decoded one by one (_decode): with a decode
+        # policy on the client, one message that is not base64 would fail the whole batch, which
+        # then stays leased and is never processed. Retries and the poison queue carry the
+        # stored text unchanged, as the host does.
+        client = service.get_queue_client(name)
         try:
             client.create_queue()
         except ResourceExistsError:
@@ -138,7 +134,19 @@ class QueueListener:
 
     def _process(self, message: QueueMessage) -> None:
         try:
-            self.trigger.call(**{self.trigger.arg_name: _function_message(message)})
+            body = _decode(message.content)
+        except ValueError:
+            # Decoding cannot succeed on a later try: the host moves such a message to the
+            # poison queue at once.
+            logger.error(
+                "message %s of %s is not base64; moving it to the poison queue",
+                message.id,
+                self.trigger.queue_name,
+            )
+            self._poison(message)
+            return
+        try:
+            self.trigger.call(**{self.trigger.arg_name: _function_message(message, body)})
         except Exception:
             logger.exception(
                 "function %s failed on message %s (try %s of %s)",
@@ -153,20 +161,31 @@ class QueueListener:
 
     def _fail(self, message: QueueMessage) -> None:
         if (message.dequeue_count or 0) >= self.options.max_dequeue_count:
-            self.poison.send_message(message.content)
-            self.queue.delete_message(message)
-            logger.warning("message %s moved to %s-poison", message.id, self.trigger.queue_name)
+            self._poison(message)
             return
         self.queue.update_message(
             message,
             visibility_timeout=int(self.options.visibility_timeout.total_seconds()),
         )
 
+    def _poison(self, message: QueueMessage) -> None:
+        self.poison.send_message(message.content)
+        self.queue.delete_message(message)
+        logger.warning("message %s moved to %s-poison", message.id, self.trigger.queue_name)
 
-def _function_message(message: QueueMessage) -> FunctionQueueMessage:
+
+def _decode(content: str | bytes | None) -> bytes:
+    """The body of a message the host reads with messageEncoding base64."""
+    try:
+        return base64.b64decode(content or b"", validate=True)
+    except (binascii.Error, TypeError):
+        raise ValueError("not base64") from None
+
+
+def _function_message(message: QueueMessage, body: bytes) -> FunctionQueueMessage:
     return FunctionQueueMessage(
         id=message.id,
-        body=message.content,
+        body=body,
         dequeue_count=message.dequeue_count,
         expiration_time=message.expires_on,
         insertion_time=message.inserted_on,

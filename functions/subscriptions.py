@@ -1,0 +1,126 @@
+"""Subscriptions: list, read, rename, seat quantity, billing portal, invoices."""
+
+from __future__ import annotations
+
+import azure.functions as func
+from pydantic import BaseModel, Field
+
+from functions.http import ApiRequest, Auth, endpoint
+from shared.billing.changes import billing_portal_url, change_subscription, list_invoices
+from shared.billing.checkout import MAX_NAME_LENGTH, MAX_QUANTITY, MIN_QUANTITY
+from shared.paging import PageQuery
+from shared.subscriptions.access import authorize
+from shared.subscriptions.listing import reachable_subscriptions
+from shared.subscriptions.views import SubscriptionPage, SubscriptionView, subscription_view
+from shared.timefmt import Timestamp
+from shared.validation import StrictModel
+
+bp = func.Blueprint()
+
+
+class SubscriptionChange(StrictModel):
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_LENGTH)
+    # strict: 2.5, "5" and true are not seat counts.
+    quantity: int | None = Field(default=None, strict=True, ge=MIN_QUANTITY, le=MAX_QUANTITY)
+
+
+class PortalUrl(BaseModel):
+    url: str
+
+
+class InvoiceView(BaseModel):
+    id: str
+    number: str | None
+    created_at: Timestamp
+    amount_due: int
+    currency: str
+    status: str | None
+    hosted_invoice_url: str | None
+    pdf_url: str | None
+
+
+class InvoicePage(BaseModel):
+    items: list[InvoiceView]
+    next_cursor: str | None
+
+
+@bp.route(route="subscriptions", methods=["GET"])
+@endpoint(
+    summary="The subscriptions the caller owns or administers",
+    auth=Auth.MANAGER,
+    response=SubscriptionPage,
+    errors=(401,),
+)
+def list_subscriptions(request: ApiRequest) -> SubscriptionPage:
+    """Every subscription the caller can reach, newest first."""
+    items = reachable_subscriptions(request.services, request.principal)
+    return SubscriptionPage(items=items, next_cursor=None)
+
+
+@bp.route(route="subscriptions/{subscription_id}", methods=["GET"])
+@endpoint(
+    summary="One subscription", auth=Auth.MANAGER, response=SubscriptionView, errors=(401, 404)
+)
+def get_subscription(request: ApiRequest) -> SubscriptionView:
+    """The subscription, as the caller sees it (`view`)."""
+    subscription, access = authorize(
+        request.services, request.principal, request.route("subscription_id")
+    )
+    return subscription_view(subscription, access)
+
+
+@bp.route(route="subscriptions/{subscription_id}", methods=["PATCH"])
+@endpoint(
+    summary="Rename (owner) or change the seat count (`quantity`), billed pro rata",
+    auth=Auth.MANAGER,
+    body=SubscriptionChange,
+    response=SubscriptionView,
+    errors=(401, 403, 404, 409, 422, 502, 503),
+)
+def update_subscription(request: ApiRequest) -> SubscriptionView:
+    """Rename the subscription and/or change its seat count."""
+    body: SubscriptionChange = request.body
+    return change_subscription(
+        request.services,
+        request.principal,
+        request.route("subscription_id"),
+        name=body.name,
+        quantity=body.quantity,
+    )
+
+
+@bp.route(route="subscriptions/{subscription_id}/billing-portal", methods=["POST"])
+@endpoint(
+    summary="A billing portal session: invoices and payment methods (`billing`)",
+    auth=Auth.MANAGER,
+    response=PortalUrl,
+    errors=(401, 403, 404, 409, 502, 503),
+)
+def create_billing_portal(request: ApiRequest) -> PortalUrl:
+    """The URL of a billing portal session for the subscription's customer."""
+    url = billing_portal_url(request.services, request.principal, request.route("subscription_id"))
+    return PortalUrl(url=url)
+
+
+@bp.route(route="subscriptions/{subscription_id}/invoices", methods=["GET"])
+@endpoint(
+    summary="The subscription's invoices, newest first (`billing`)",
+    auth=Auth.MANAGER,
+    query=PageQuery,
+    response=InvoicePage,
+    errors=(400, 401, 403, 404, 502, 503),
+)
+def list_subscription_invoices(request: ApiRequest) -> InvoicePage:
+    """A page of the subscription's invoices, from the payment provider."""
+    query: PageQuery = request.query
+    page = list_invoices(
+        request.services,
+        request.principal,
+        request.route("subscription_id"),
+        query.limit,
+        query.cursor,
+    )
+    return InvoicePage(
+        items=[InvoiceView.model_validate(invoice, from_attributes=True) for invoice in page.items],
+        next_cursor=page.next_cursor,
+    )
