@@ -58,11 +58,14 @@ class Azurite:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            # On SIGTERM Azurite waits for idle keep-alive connections (the SDK clients' pools)
+            # to close; its data is in memory, so there is nothing to lose by not waiting long.
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(timeout=10)
 
 
 def _listening(port: int) -> bool:
