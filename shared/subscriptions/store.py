@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from azure.core import MatchConditions
@@ -68,14 +68,17 @@ def record_update(subscription: Subscription) -> Operation:
     )
 
 
-def submit(services: Services, operations: list[Operation]) -> None:
-    """One atomic transaction in one partition; ConcurrentChange when an ETag or insert lost."""
+def submit(services: Services, operations: list[Operation]) -> list[Mapping[str, Any]]:
+    """One atomic transaction in one partition; ConcurrentChange when an ETag or insert lost.
+
+    Returns each operation's response metadata (its new `etag`), in order.
+    """
     if not operations:
-        return
+        return []
     if len(operations) > MAX_TRANSACTION_OPERATIONS:
         raise ValueError("a transaction holds at most 100 operations")
     try:
-        subscriptions_table(services).submit_transaction(operations)
+        return subscriptions_table(services).submit_transaction(operations)
     except TableTransactionError as error:
         if error.status_code in (409, 412):
             raise ConcurrentChange(str(getattr(error, "error_code", error.status_code))) from None
