@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions import admins, dev, dev_payments, emails, purchases, service, subscriptions
+from functions import admins, auth, dev, dev_payments, emails, purchases, service, subscriptions
 from shared.settings import load_settings
 from shared.telemetry import configure_telemetry
 
@@ -12,6 +12,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 app.register_functions(service.bp)
 app.register_functions(emails.bp)
+app.register_functions(auth.bp)
 app.register_functions(admins.bp)
 app.register_functions(purchases.bp)
 app.register_functions(subscriptions.bp)

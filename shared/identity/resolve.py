@@ -18,7 +18,9 @@ def resolve_principal(
     """The principal a request speaks for; anonymous when it carries no credential.
 
     A credential that is present but wrong is an error, never a silent fall-back to
-    anonymous, so a client learns its key or token is bad.
+    anonymous, so a client learns its key or token is bad. The session cookie is the
+    exception: the browser sends it unasked, so an ended session is anonymous, and routes
+    open to anyone (sign-in above all) still answer; routes that need a user answer 401.
     """
     authorization = headers.get("authorization")
     if authorization is not None:
@@ -31,10 +33,7 @@ def resolve_principal(
         return _addin_principal(services, credential)
     session_id = cookies.get(SESSION_COOKIE)
     if session_id:
-        principal = resolve_session(services, session_id)
-        if principal is None:
-            raise Unauthenticated("the session has ended; sign in again")
-        return principal
+        return resolve_session(services, session_id) or ANONYMOUS
     return ANONYMOUS
 
 

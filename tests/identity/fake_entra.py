@@ -203,6 +203,8 @@ class Authorization:
 class FakeEntra:
     """Entra's endpoints as MSAL and the validator call them."""
 
+    token_url = TOKEN_URL
+
     def __init__(self, mock: responses.RequestsMock, clock: Callable[[], datetime]) -> None:
         self.mock = mock
         self.clock = clock

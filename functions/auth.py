@@ -1,0 +1,168 @@
+"""Sign-in with Microsoft, sign-out, the signed-in user, and the add-in's admin-consent link."""
+
+from __future__ import annotations
+
+import logging
+from http.cookies import CookieError, SimpleCookie
+from typing import Annotated, Any
+
+import azure.functions as func
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from functions.http import ApiRequest, Auth, Reply, endpoint
+from shared.admins.invitations import pending_invitations_for
+from shared.identity.admin_consent import admin_consent_url, normalize_tenant
+from shared.identity.entra import (
+    SIGN_IN_COOKIE,
+    begin_sign_in,
+    cleared_sign_in_cookie,
+    complete_sign_in,
+    sign_in_cookie,
+)
+from shared.identity.principal import PrincipalKind
+from shared.identity.sessions import (
+    cleared_session_cookie,
+    end_session,
+    session_cookie,
+    start_session,
+)
+from shared.subscriptions.listing import reachable_subscriptions
+
+logger = logging.getLogger(__name__)
+
+bp = func.Blueprint()
+
+# Microsoft's answer carries a code of about a kilobyte; anything far larger is refused.
+MAX_PARAMETER_LENGTH = 8192
+
+
+class LoginQuery(BaseModel):
+    # Checked by the sign-in itself, so a bad value is a 400 naming `next`.
+    next: str | None = None
+
+
+class CallbackQuery(BaseModel):
+    """Microsoft's answer (response_mode=query); other parameters are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str | None = Field(default=None, max_length=MAX_PARAMETER_LENGTH)
+    state: str | None = Field(default=None, max_length=MAX_PARAMETER_LENGTH)
+    session_state: str | None = Field(default=None, max_length=MAX_PARAMETER_LENGTH)
+    client_info: str | None = Field(default=None, max_length=MAX_PARAMETER_LENGTH)
+    error: str | None = Field(default=None, max_length=MAX_PARAMETER_LENGTH)
+    error_description: str | None = Field(default=None, max_length=MAX_PARAMETER_LENGTH)
+
+
+class Me(BaseModel):
+    email: str
+    name: str | None
+    # Subscription objects and invitations ({token_id, subscription_name, invited_by,
+    # permissions}) as their own modules model them.
+    subscriptions: list[Any]
+    invitations: list[Any]
+
+
+class AdminConsentQuery(BaseModel):
+    tenant: Annotated[str, Field(max_length=253), AfterValidator(normalize_tenant)]
+
+
+def _secure(request: ApiRequest) -> bool:
+    return not request.services.settings.origin_is_plain_http
+
+
+@bp.route(route="auth/login", methods=["GET"])
+@endpoint(
+    summary="Sign in with Microsoft (work accounts): redirects to Microsoft",
+    auth=Auth.PUBLIC,
+    query=LoginQuery,
+    status=302,
+    errors=(400, 503),
+)
+def sign_in(request: ApiRequest) -> Reply:
+    """Start the auth-code flow with PKCE and send the browser to Microsoft."""
+    query: LoginQuery = request.query
+    start = begin_sign_in(request.services, query.next)
+    return Reply(
+        status=302,
+        headers={"Location": start.authorize_url},
+        cookies=[sign_in_cookie(start.flow_id, secure=_secure(request))],
+    )
+
+
+@bp.route(route="auth/callback", methods=["GET"])
+@endpoint(
+    summary="Microsoft's answer: completes sign-in, sets the session cookie, redirects to next",
+    auth=Auth.PUBLIC,
+    query=CallbackQuery,
+    status=302,
+    errors=(400, 401, 503),
+)
+def complete_sign_in_callback(request: ApiRequest) -> Reply:
+    """Redeem the code, check the id token and start a session."""
+    query: CallbackQuery = request.query
+    answer = {name: value for name, value in query.model_dump().items() if value is not None}
+    services = request.services
+    result = complete_sign_in(services, _cookie(request, SIGN_IN_COOKIE), answer)
+    if request.principal.kind is PrincipalKind.USER:
+        # A new sign-in replaces whatever session this browser had.
+        end_session(services, request.principal)
+    session_id = start_session(services, result.user)
+    logger.info("signed in a user of tenant %s", result.user.tenant_id)
+    secure = _secure(request)
+    return Reply(
+        status=302,
+        headers={"Location": services.settings.portal_origin + result.next_path},
+        cookies=[session_cookie(session_id, secure=secure), cleared_sign_in_cookie(secure=secure)],
+    )
+
+
+@bp.route(route="auth/logout", methods=["POST"])
+@endpoint(summary="Sign out: ends the session", auth=Auth.USER, status=204, errors=(401, 403))
+def sign_out(request: ApiRequest) -> Reply:
+    """End the session on the server and clear the cookie."""
+    end_session(request.services, request.principal)
+    return Reply(status=204, cookies=[cleared_session_cookie(secure=_secure(request))])
+
+
+@bp.route(route="me", methods=["GET"])
+@endpoint(summary="The signed-in user", auth=Auth.USER, response=Me, errors=(401, 403))
+def get_me(request: ApiRequest) -> Me:
+    """Who is signed in, what they can reach and the invitations waiting for them."""
+    principal = request.principal
+    assert principal.email is not None
+    return Me(
+        email=principal.email,
+        name=principal.name,
+        subscriptions=list(reachable_subscriptions(request.services, principal)),
+        invitations=list(pending_invitations_for(request.services, principal.email)),
+    )
+
+
+@bp.route(route="admin-consent", methods=["GET"])
+@endpoint(
+    summary="Redirects an organization's administrator to consent to the add-in",
+    auth=Auth.PUBLIC,
+    query=AdminConsentQuery,
+    status=302,
+    errors=(503,),
+)
+def redirect_to_admin_consent(request: ApiRequest) -> Reply:
+    """302 to Entra's v2.0 admin-consent page for the add-in's app."""
+    query: AdminConsentQuery = request.query
+    return Reply(
+        status=302, headers={"Location": admin_consent_url(request.services, query.tenant)}
+    )
+
+
+def _cookie(request: ApiRequest, name: str) -> str | None:
+    header = request.header("cookie")
+    if not header:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None else None
