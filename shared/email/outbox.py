@@ -14,6 +14,7 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
+from jinja2 import TemplateError
 
 from shared.email.senders import EmailSender, PermanentSendError, RateLimited, TransientSendError
 from shared.email.templates import TEMPLATES, render
@@ -118,7 +119,11 @@ def deliver(services: Services, sender: EmailSender, message_text: str) -> Outbo
     if not _claim(services, entry, row, now):
         return None
 
-    email = render(row["template"], json.loads(row["params"]))
+    try:
+        email = render(row["template"], json.loads(row["params"]))
+    except (TemplateError, ValueError, KeyError) as error:
+        # No retry can render it; left claimed, it would come back from the sweep forever.
+        return _give_up(services, entry, f"cannot render: {type(error).__name__}: {error}", now)
     outbox_id = entry.row_key.removeprefix(OUTBOX_PREFIX)
     try:
         sender.send(outbox_id, row["to"], email, now)
@@ -226,8 +231,10 @@ def sweep(services: Services) -> int:
     entries = []
     for table_name in sorted(OUTBOX_TABLES):
         table = services.storage.table(table_name)
+        # The SDK substitutes parameters in words split on spaces: "@sending)" would be looked
+        # up as the parameter "sending)", so the parentheses stand apart.
         rows = table.query_entities(
-            "RowKey ge @low and RowKey lt @high and (status eq @pending or status eq @sending)",
+            "RowKey ge @low and RowKey lt @high and ( status eq @pending or status eq @sending )",
             parameters={
                 "low": OUTBOX_PREFIX,
                 "high": OUTBOX_PREFIX[:-1] + chr(ord(OUTBOX_PREFIX[-1]) + 1),
