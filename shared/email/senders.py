@@ -72,6 +72,11 @@ class AcsEmailSender:
 
 def _classify(error: HttpResponseError) -> Exception:
     status = error.status_code or 0
+    if 200 <= status < 300:
+        # The poller raises with the last poll's response when the operation ended Failed or
+        # Canceled. Sending again under the same Operation-Id cannot change that outcome.
+        code = getattr(error.error, "code", None) or "failed or canceled"
+        return PermanentSendError(f"Communication Services did not send the email: {code}")
     if status == 429:
         return RateLimited(_retry_after(error))
     if status in (400, 401, 403, 404, 413, 422):
