@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from functions.http import ApiRequest, Auth, Reply, endpoint
 from functions.openapi import openapi_document
+from shared.errors import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ def get_health(request: ApiRequest) -> Reply:
         request.services.storage.ping()
     except AzureError as error:
         logger.warning("health check: storage did not answer (%s)", type(error).__name__)
-        return Reply(Health(status="unavailable"), status=503)
+        # A problem document, as every error of the API (and as the OpenAPI document says).
+        raise StorageUnavailable("storage did not answer") from None
     return Reply(Health(status="ok"))
 
 

@@ -75,12 +75,19 @@ class Storage:
                 except ResourceExistsError:
                     pass
 
-    def ping(self) -> None:
-        """One cheap request that fails when storage does not answer."""
+    def ping(self, timeout: float = 2.0) -> None:
+        """One cheap request that fails within about `timeout` seconds when storage does not
+        answer. No retries and short timeouts: with the SDK's defaults a refused connection
+        takes seconds of back-off and a silent one minutes, longer than any health probe waits.
+        """
         next(
             iter(
                 self.table(SUBSCRIPTIONS_TABLE).query_entities(
-                    "PartitionKey eq 'health'", results_per_page=1
+                    "PartitionKey eq 'health'",
+                    results_per_page=1,
+                    retry_total=0,
+                    connection_timeout=timeout,
+                    read_timeout=timeout,
                 )
             ),
             None,
