@@ -10,7 +10,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-_PATH_PARAMETER = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\??\}")
+# A route template's parameter: {name}, {name:int}, {name?}, {*name}.
+_PATH_PARAMETER = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\??\}")
+_CONSTRAINT_SCHEMAS: dict[str, dict[str, Any]] = {
+    "int": {"type": "integer"},
+    "guid": {"type": "string", "format": "uuid"},
+    "alpha": {"type": "string", "pattern": "^[A-Za-z]+$"},
+}
 REF_TEMPLATE = "#/components/schemas/{model}"
 
 
@@ -50,7 +56,7 @@ def build_document(operations: Iterable[Operation], *, title: str, version: str)
 
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
-        item = paths.setdefault(op.path, {})
+        item = paths.setdefault(openapi_path(op.path), {})
         item[op.method.lower()] = _operation(op, keyed)
     schemas = dict(definitions.get("$defs", {}))
     schemas["Problem"] = _PROBLEM_SCHEMA
@@ -62,11 +68,22 @@ def build_document(operations: Iterable[Operation], *, title: str, version: str)
     }
 
 
+def openapi_path(route: str) -> str:
+    """A Functions route template as an OpenAPI path template: constraints, '?' and '*' are
+    not part of OpenAPI's syntax ("/items/{id:int}" becomes "/items/{id}")."""
+    return _PATH_PARAMETER.sub(lambda found: "{" + found.group(1) + "}", route)
+
+
 def _operation(op: Operation, keyed: dict[Any, Any]) -> dict[str, Any]:
     document: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in _PATH_PARAMETER.findall(op.path)
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": dict(_CONSTRAINT_SCHEMAS.get(constraint, {"type": "string"})),
+        }
+        for name, constraint in _PATH_PARAMETER.findall(op.path)
     ]
     if op.query is not None:
         for name, field in op.query.model_fields.items():
@@ -94,7 +111,12 @@ def _operation(op: Operation, keyed: dict[Any, Any]) -> dict[str, Any]:
             "content": {op.body_media_type: {"schema": {"type": "string"}}},
         }
     document["responses"] = {str(op.status): _success(op, keyed)}
-    for status in sorted(set(op.errors) | {422} if op.body or op.query else set(op.errors)):
+    statuses = set(op.errors)
+    if op.body is not None or op.body_media_type:
+        statuses |= {400, 413}  # a body that does not parse; a body over 1 MiB
+    if op.body is not None or op.query is not None:
+        statuses.add(422)
+    for status in sorted(statuses):
         document["responses"][str(status)] = {
             "description": "problem",
             "content": {
