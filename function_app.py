@@ -2,7 +2,17 @@
 
 import azure.functions as func
 
-from functions import admins, auth, dev, dev_payments, emails, purchases, service, subscriptions
+from functions import (
+    admins,
+    auth,
+    dev,
+    dev_payments,
+    emails,
+    licenses,
+    purchases,
+    service,
+    subscriptions,
+)
 from shared.settings import load_settings
 from shared.telemetry import configure_telemetry
 
@@ -16,6 +26,7 @@ app.register_functions(auth.bp)
 app.register_functions(admins.bp)
 app.register_functions(purchases.bp)
 app.register_functions(subscriptions.bp)
+app.register_functions(licenses.bp)
 
 # Local-mode routes exist only when DEV_MODE is on; reading the settings here also refuses
 # DEV_MODE in Azure before any function is served.

@@ -1,0 +1,271 @@
+"""Licenses: assign, unassign, reassign, labels, CSV, auto-assign, activity, and the add-in's
+license check; the queue and timer functions that keep the license look-up in line."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import azure.functions as func
+
+from functions.http import ApiRequest, Auth, BodyKind, Reply, endpoint
+from shared.errors import InvalidToken, field_error
+from shared.licenses import auto_assign, check, listing, reconcile, seats, sync
+from shared.licenses.model import LicenseView, license_document, license_status
+from shared.licenses.schemas import (
+    AssignBody,
+    AssignResult,
+    AutoAssignBody,
+    LabelBody,
+    LicenseCheck,
+    LicenseCheckQuery,
+    LicensePage,
+    ReassignBody,
+)
+from shared.licenses.seats import Assignment, Requested
+from shared.paging import PageQuery
+from shared.services import get_services
+from shared.storage.clients import LICENSE_SYNC_QUEUE
+from shared.subscriptions.access import authorize
+from shared.subscriptions.activity import ActivityPage, list_activity
+from shared.subscriptions.model import Permission
+from shared.subscriptions.views import SubscriptionView, subscription_view
+from shared.validation import normalize_email
+
+logger = logging.getLogger(__name__)
+
+bp = func.Blueprint()
+
+LICENSES = "subscriptions/{subscription_id}/licenses"
+LICENSE = LICENSES + "/{email}"
+LICENSES_CSV = "subscriptions/{subscription_id}/licenses.csv"
+MANAGER_ERRORS = (401, 403, 404, 422)
+
+
+def _subscription_id(request: ApiRequest) -> str:
+    return request.route("subscription_id")
+
+
+def _path_email(request: ApiRequest) -> str:
+    try:
+        return normalize_email(request.route("email"))
+    except ValueError as error:
+        raise field_error("email", str(error)) from None
+
+
+def _assignment(outcome: Assignment) -> dict[str, Any]:
+    status = license_status(outcome.subscription)
+    return {
+        "assigned": [license_document(seat, status) for seat in outcome.assigned],
+        "already_assigned": [license_document(seat, status) for seat in outcome.already_assigned],
+    }
+
+
+@bp.route(route=LICENSES, methods=["POST"])
+@endpoint(
+    summary="Assign licenses to 1 to 1,000 addresses, all or nothing",
+    auth=Auth.MANAGER,
+    body=AssignBody,
+    response=AssignResult,
+    errors=(*MANAGER_ERRORS, 409),
+)
+def assign_licenses(request: ApiRequest) -> dict[str, Any]:
+    """Assign seats; each newly assigned address gets a welcome email."""
+    body: AssignBody = request.body
+    subscription, _ = authorize(
+        request.services, request.principal, _subscription_id(request), Permission.ASSIGN
+    )
+    outcome = seats.assign(
+        request.services,
+        subscription,
+        [Requested(email, body.label) for email in body.emails],
+        actor=request.principal.actor,
+    )
+    return _assignment(outcome)
+
+
+@bp.route(route=LICENSES, methods=["GET"])
+@endpoint(
+    summary="A page of the subscription's licenses",
+    auth=Auth.MANAGER,
+    query=listing.LicenseQuery,
+    response=LicensePage,
+    errors=(400, *MANAGER_ERRORS),
+)
+def list_licenses(request: ApiRequest) -> dict[str, Any]:
+    """Licenses in address order, filtered by status, label and the start of an address."""
+    subscription, _ = authorize(request.services, request.principal, _subscription_id(request))
+    return listing.list_licenses(request.services, subscription, request.query)
+
+
+@bp.route(route=LICENSE, methods=["DELETE"])
+@endpoint(
+    summary="Unassign a license", auth=Auth.MANAGER, status=204, errors=(*MANAGER_ERRORS, 409)
+)
+def unassign_license(request: ApiRequest) -> Reply:
+    """Free the address's seat; its license check turns false."""
+    subscription, _ = authorize(
+        request.services, request.principal, _subscription_id(request), Permission.ASSIGN
+    )
+    seats.unassign(
+        request.services, subscription, _path_email(request), actor=request.principal.actor
+    )
+    return Reply(status=204)
+
+
+@bp.route(route=LICENSE, methods=["PATCH"])
+@endpoint(
+    summary="Set or clear a license's label",
+    auth=Auth.MANAGER,
+    body=LabelBody,
+    response=LicenseView,
+    errors=(*MANAGER_ERRORS, 409),
+)
+def label_license(request: ApiRequest) -> dict[str, Any]:
+    """Label a license (a client's name, say) or clear its label with null."""
+    body: LabelBody = request.body
+    subscription, _ = authorize(
+        request.services, request.principal, _subscription_id(request), Permission.ASSIGN
+    )
+    seat = seats.relabel(
+        request.services,
+        subscription,
+        _path_email(request),
+        body.label,
+        actor=request.principal.actor,
+    )
+    return license_document(seat, license_status(subscription))
+
+
+@bp.route(route=LICENSE + "/reassign", methods=["POST"])
+@endpoint(
+    summary="Move a license to another address",
+    auth=Auth.MANAGER,
+    body=ReassignBody,
+    response=LicenseView,
+    errors=(*MANAGER_ERRORS, 409),
+)
+def reassign_license(request: ApiRequest) -> dict[str, Any]:
+    """The seat moves in one transaction; the new holder gets a welcome email."""
+    body: ReassignBody = request.body
+    subscription, _ = authorize(
+        request.services, request.principal, _subscription_id(request), Permission.ASSIGN
+    )
+    seat = seats.reassign(
+        request.services,
+        subscription,
+        _path_email(request),
+        body.email,
+        actor=request.principal.actor,
+    )
+    return license_document(seat, license_status(subscription))
+
+
+@bp.route(route=LICENSES_CSV, methods=["GET"])
+@endpoint(
+    summary="Every license as CSV: email,label,status,assigned_at,last_seen_at",
+    auth=Auth.MANAGER,
+    query=listing.ExportQuery,
+    response=str,
+    response_type="text/csv",
+    errors=MANAGER_ERRORS,
+)
+def export_licenses_csv(request: ApiRequest) -> Reply:
+    """Export the licenses (of one label) as CSV."""
+    subscription, _ = authorize(request.services, request.principal, _subscription_id(request))
+    text = listing.export_csv(request.services, subscription, request.query.label)
+    return Reply(
+        text,
+        content_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="licenses.csv"'},
+    )
+
+
+@bp.route(route=LICENSES_CSV, methods=["POST"])
+@endpoint(
+    summary="Assign licenses from a CSV with the header email,label, all or nothing",
+    auth=Auth.MANAGER,
+    body_kind=BodyKind.CSV,
+    response=AssignResult,
+    errors=(400, *MANAGER_ERRORS, 409, 413),
+)
+def import_licenses_csv(request: ApiRequest) -> dict[str, Any]:
+    """Assign the CSV's addresses with their labels; any bad line and nothing is assigned."""
+    subscription, _ = authorize(
+        request.services, request.principal, _subscription_id(request), Permission.ASSIGN
+    )
+    rows = listing.parse_import(request.text)
+    outcome = seats.assign(request.services, subscription, rows, actor=request.principal.actor)
+    return _assignment(outcome)
+
+
+@bp.route(route="subscriptions/{subscription_id}/auto-assign", methods=["PUT"])
+@endpoint(
+    summary="Set the email domains whose users get a free seat automatically",
+    auth=Auth.MANAGER,
+    body=AutoAssignBody,
+    response=SubscriptionView,
+    errors=MANAGER_ERRORS,
+)
+def set_auto_assign(request: ApiRequest) -> SubscriptionView:
+    """Owner only: replace the auto-assign domains."""
+    body: AutoAssignBody = request.body
+    subscription, access = authorize(
+        request.services,
+        request.principal,
+        _subscription_id(request),
+        need=None,
+        owner_only=True,
+    )
+    updated = auto_assign.set_auto_assign(
+        request.services, subscription, body.domains, actor=request.principal.actor
+    )
+    return subscription_view(updated, access)
+
+
+@bp.route(route="subscriptions/{subscription_id}/activity", methods=["GET"])
+@endpoint(
+    summary="The subscription's activity, newest first",
+    auth=Auth.MANAGER,
+    query=PageQuery,
+    response=ActivityPage,
+    errors=(400, *MANAGER_ERRORS),
+)
+def list_subscription_activity(request: ApiRequest) -> ActivityPage:
+    """Every change to licenses, quantity, administrators, keys and ownership."""
+    subscription, _ = authorize(request.services, request.principal, _subscription_id(request))
+    query: PageQuery = request.query
+    return list_activity(request.services, subscription.id, query.limit, query.cursor)
+
+
+@bp.route(route="license", methods=["GET"])
+@endpoint(
+    summary="The add-in's license check",
+    auth=Auth.ADDIN,
+    query=LicenseCheckQuery,
+    response=LicenseCheck,
+    errors=(401, 403, 422),
+)
+def check_license(request: ApiRequest) -> dict[str, Any]:
+    """Whether the add-in's user (or a shared mailbox of their domain) holds a license."""
+    principal = request.principal
+    if not principal.email:
+        raise InvalidToken("the token names no email address")
+    query: LicenseCheckQuery = request.query
+    return check.check_license(
+        request.services, principal.email, principal.tenant_id, query.mailbox
+    )
+
+
+@bp.queue_trigger(
+    arg_name="message", queue_name=LICENSE_SYNC_QUEUE, connection="AzureWebJobsStorage"
+)
+def sync_license_lookup(message: func.QueueMessage) -> None:
+    """Rewrite a subscription's look-up rows, or release an assignment's welcome emails."""
+    sync.handle_sync_message(get_services(), message.get_body().decode("utf-8"))
+
+
+@bp.timer_trigger(arg_name="timer", schedule="30 */5 * * * *", run_on_startup=True)
+def reconcile_license_lookup(timer: func.TimerRequest) -> None:
+    """Bring the license look-up in line with the seats; undo assignments left half-written."""
+    reconcile.reconcile(get_services())

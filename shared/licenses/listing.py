@@ -1,0 +1,208 @@
+"""Listing licenses (one partition query per page) and their CSV export and import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.errors import FieldError, field_error
+from shared.licenses.model import (
+    MAX_ADDRESSES,
+    MAX_LABEL_LENGTH,
+    SEAT_COLUMNS,
+    SEAT_RANGE,
+    license_document,
+    license_status,
+    odata,
+)
+from shared.licenses.seats import Requested
+from shared.paging import PageQuery, decode_cursor, encode_cursor
+from shared.services import Services
+from shared.storage.keys import encode_key
+from shared.subscriptions.model import SEAT_PREFIX, Subscription, prefix_upper_bound
+from shared.subscriptions.store import subscriptions_table
+from shared.timefmt import iso
+from shared.validation import normalize_email
+
+CSV_EXPORT_HEADER = ["email", "label", "status", "assigned_at", "last_seen_at"]
+CSV_IMPORT_HEADER = ["email", "label"]
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (https://owasp.org/www-community/attacks/CSV_Injection); such cells are exported with a
+# leading apostrophe, and an import takes that apostrophe off again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_REPORTED_ROWS = 100
+
+
+class LicenseQuery(PageQuery):
+    """`?status=&label=&q=&limit=&cursor=`; `q` is the start of an address or of its domain."""
+
+    status: Literal["active", "expired"] | None = None
+    label: str | None = Field(default=None, min_length=1, max_length=MAX_LABEL_LENGTH)
+    q: str | None = Field(default=None, max_length=254)
+
+    @field_validator("q")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        value = (value or "").strip().lower()
+        return value or None
+
+
+class ExportQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    label: str | None = Field(default=None, min_length=1, max_length=MAX_LABEL_LENGTH)
+
+
+def _filter(subscription_id: str, low: str, label: str | None, q: str | None) -> str:
+    parts = [
+        f"PartitionKey eq {odata(subscription_id)}",
+        f"RowKey gt {odata(low)}" if low != SEAT_RANGE[0] else f"RowKey ge {odata(low)}",
+        f"RowKey lt {odata(SEAT_RANGE[1])}",
+    ]
+    if label is not None:
+        parts.append(f"label eq {odata(label)}")
+    if q:
+        by_address = SEAT_PREFIX + encode_key(q)
+        address = (
+            f"(RowKey ge {odata(by_address)} and RowKey lt {odata(prefix_upper_bound(by_address))})"
+        )
+        if "@" in q:
+            parts.append(address)
+        else:
+            domain = f"(domain ge {odata(q)} and domain lt {odata(prefix_upper_bound(q))})"
+            parts.append(f"({address} or {domain})")
+    return " and ".join(parts)
+
+
+def list_licenses(
+    services: Services, subscription: Subscription, query: LicenseQuery
+) -> dict[str, Any]:
+    """A page of licenses, in address order; `next_cursor` is null on the last page."""
+    status = license_status(subscription)
+    if query.status is not None and query.status != status:
+        # Every license of a subscription has its status: nothing to read.
+        return {"items": [], "next_cursor": None}
+    low = decode_cursor(query.cursor, SEAT_PREFIX) if query.cursor else SEAT_RANGE[0]
+    pages: Any = (
+        subscriptions_table(services)
+        .query_entities(
+            _filter(subscription.id, low, query.label, query.q),
+            select=SEAT_COLUMNS,
+            results_per_page=query.limit,
+        )
+        .by_page()
+    )
+    items: list[Any] = []
+    # One request per page; the service may stop a filtered scan early, then we read on.
+    for page in pages:
+        items.extend(page)
+        if len(items) >= query.limit or pages.continuation_token is None:
+            break
+    more = pages.continuation_token is not None or len(items) > query.limit
+    items = items[: query.limit]
+    return {
+        "items": [license_document(seat, status) for seat in items],
+        "next_cursor": encode_cursor(items[-1]["RowKey"]) if more and items else None,
+    }
+
+
+def all_seats(services: Services, subscription_id: str, label: str | None) -> Iterator[Any]:
+    return iter(
+        subscriptions_table(services).query_entities(
+            _filter(subscription_id, SEAT_RANGE[0], label, None),
+            select=SEAT_COLUMNS,
+            results_per_page=1000,
+        )
+    )
+
+
+def _guard(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _unguard(cell: str) -> str:
+    if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def export_csv(services: Services, subscription: Subscription, label: str | None) -> str:
+    """Every license (of a label), as CSV; cells that a spreadsheet would run are defused."""
+    status = license_status(subscription)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_EXPORT_HEADER)
+    for seat in all_seats(services, subscription.id, label):
+        last_seen = seat.get("last_seen_at")
+        writer.writerow(
+            [
+                _guard(seat["email"]),
+                _guard(seat.get("label") or ""),
+                status,
+                iso(seat["assigned_at"]),
+                iso(last_seen) if last_seen is not None else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def parse_import(text: str) -> list[Requested]:
+    """The rows of an `email,label` CSV; 422 naming every bad line when any is bad."""
+    if not text.strip():
+        raise field_error("body", "the CSV is empty; its first line must be 'email,label'")
+    if "\x00" in text:
+        raise field_error("body", "the CSV holds a NUL character; is it really text?")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [cell.strip().lower() for cell in next(reader)]
+    except csv.Error:
+        raise field_error("line 1", "the header is not valid CSV") from None
+    if header not in (CSV_IMPORT_HEADER, CSV_IMPORT_HEADER[:1]):
+        raise field_error("line 1", "the header must be 'email,label'")
+    rows: list[Requested] = []
+    errors: list[dict[str, str]] = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            errors.append(
+                {"field": f"line {reader.line_num}", "message": f"not valid CSV: {error}"}
+            )
+            break
+        line = f"line {reader.line_num}"
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(rows) + len(errors) >= MAX_ADDRESSES:
+            raise field_error("body", f"at most {MAX_ADDRESSES} rows can be imported at once")
+        if len(row) > len(CSV_IMPORT_HEADER):
+            errors.append({"field": line, "message": "expected two columns: email,label"})
+            continue
+        try:
+            email = normalize_email(_unguard(row[0]))
+        except ValueError as error:
+            errors.append({"field": line, "message": str(error)})
+            continue
+        label = _unguard(row[1]).strip() if len(row) > 1 else ""
+        if len(label) > MAX_LABEL_LENGTH:
+            errors.append(
+                {
+                    "field": line,
+                    "message": f"the label is longer than {MAX_LABEL_LENGTH} characters",
+                }
+            )
+            continue
+        rows.append(Requested(email, label or None))
+    if errors:
+        raise FieldError(
+            errors[:MAX_REPORTED_ROWS],
+            detail=f"{len(errors)} rows are invalid; nothing was assigned",
+        )
+    if not rows:
+        raise field_error("body", "the CSV names no addresses")
+    return rows
