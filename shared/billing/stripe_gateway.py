@@ -52,23 +52,25 @@ class StripePayments:
             session = self.client.v1.checkout.sessions.create(
                 params, {"idempotency_key": request.idempotency_key}
             )
-        if not session.url:
+        # StripeObjects are not dicts (stripe 13+): read them as plain data.
+        created = session.to_dict()
+        if not created.get("url"):
             raise PaymentRejected("the payment provider returned no checkout page")
-        return CheckoutSession(id=session.id, url=session.url)
+        return CheckoutSession(id=str(created["id"]), url=str(created["url"]))
 
     def update_quantity(
         self, stripe_subscription_id: str, quantity: int, idempotency_key: str
     ) -> None:
         with stripe_errors("subscription lookup"):
             subscription = self.client.v1.subscriptions.retrieve(stripe_subscription_id)
-        item_id = self._seat_item(subscription)
+        item_id = self._seat_item(subscription.to_dict())
         params: Any = {"quantity": quantity, "proration_behavior": "create_prorations"}
         with stripe_errors("quantity update"):
             self.client.v1.subscription_items.update(
                 item_id, params, {"idempotency_key": idempotency_key}
             )
 
-    def _seat_item(self, subscription: Any) -> str:
+    def _seat_item(self, subscription: dict[str, Any]) -> str:
         """The subscription's seat item: the one for our price, else its only item."""
         items = list(subscription["items"]["data"])
         for item in items:
@@ -83,7 +85,7 @@ class StripePayments:
         params: Any = {"customer": customer_id, "return_url": return_url}
         with stripe_errors("billing portal"):
             session = self.client.v1.billing_portal.sessions.create(params)
-        return str(session.url)
+        return str(session.to_dict()["url"])
 
     def list_invoices(
         self, customer_id: str, stripe_subscription_id: str | None, limit: int, after: str | None
@@ -95,11 +97,13 @@ class StripePayments:
             params["starting_after"] = after
         with stripe_errors("invoice list"):
             page = self.client.v1.invoices.list(params)
-        items = [_invoice(invoice) for invoice in page.data]
-        return InvoiceList(items=items, after=items[-1].id if page.has_more and items else None)
+        listed = page.to_dict()
+        items = [_invoice(invoice) for invoice in listed.get("data") or []]
+        more = bool(listed.get("has_more"))
+        return InvoiceList(items=items, after=items[-1].id if more and items else None)
 
 
-def _invoice(invoice: Any) -> Invoice:
+def _invoice(invoice: dict[str, Any]) -> Invoice:
     return Invoice(
         id=str(invoice["id"]),
         number=invoice.get("number"),
