@@ -152,6 +152,7 @@ def export_csv(services: Services, subscription: Subscription, label: str | None
 
 def parse_import(text: str) -> list[Requested]:
     """The rows of an `email,label` CSV; 422 naming every bad line when any is bad."""
+    text = text.removeprefix("\ufeff")  # a spreadsheet's byte-order mark
     if not text.strip():
         raise field_error("body", "the CSV is empty; its first line must be 'email,label'")
     if "\x00" in text:

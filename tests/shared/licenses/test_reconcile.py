@@ -1,0 +1,118 @@
+"""The reconciliation and the `licensesync` queue: the look-up follows the seats."""
+
+from __future__ import annotations
+
+import json
+
+from shared.licenses.auto_assign import set_auto_assign
+from shared.licenses.lookup import lookup_table
+from shared.licenses.model import auto_key, lookup_key, lookup_partition
+from shared.licenses.reconcile import reconcile
+from shared.licenses.sync import handle_sync_message, sync_subscription
+from shared.services import Services
+from shared.storage.clients import EMAIL_QUEUE
+from shared.subscriptions.model import Status
+from shared.subscriptions.store import get_subscription
+from tests.factories import change_record, make_subscription
+from tests.shared.licenses.helpers import (
+    ACTOR,
+    addresses,
+    assert_consistent,
+    assign_emails,
+    lookup_emails,
+    seat_emails,
+)
+
+
+def lookup_row(services: Services, email: str, subscription_id: str) -> object:
+    return lookup_table(services).get_entity(*lookup_key(email, subscription_id))
+
+
+def test_missing_rows_are_added_stale_rows_removed_and_a_second_run_changes_nothing(
+    services: Services,
+) -> None:
+    subscription = make_subscription(services)
+    assign_emails(services, subscription, addresses(4))
+    table = lookup_table(services)
+    table.delete_entity(*lookup_key("user0001@contoso.com", subscription.id))
+    table.upsert_entity(
+        {
+            "PartitionKey": lookup_key("ghost@contoso.com", subscription.id)[0],
+            "RowKey": lookup_key("ghost@contoso.com", subscription.id)[1],
+            "status": "active",
+        }
+    )
+    report = reconcile(services)
+    assert (report.written, report.deleted) == (1, 1)
+    assert lookup_emails(services, subscription.id) == set(addresses(4))
+    again = reconcile(services)
+    assert (again.written, again.deleted, again.rolled_back, again.counts_corrected) == (0, 0, 0, 0)
+
+
+def test_an_outdated_status_is_rewritten_and_last_use_is_kept(services: Services) -> None:
+    subscription = make_subscription(services)
+    assign_emails(services, subscription, ["ann@contoso.com"])
+    lookup_table(services).update_entity(
+        {
+            "PartitionKey": lookup_key("ann@contoso.com", subscription.id)[0],
+            "RowKey": lookup_key("ann@contoso.com", subscription.id)[1],
+            "last_seen": "2026-01-01",
+        }
+    )
+    change_record(services, subscription.id, status=Status.EXPIRED, name="Renamed")
+    assert reconcile(services).written == 1
+    row = lookup_row(services, "ann@contoso.com", subscription.id)
+    assert row["status"] == "expired" and row["subscription"] == "Renamed"  # type: ignore[index]
+    assert row["last_seen"] == "2026-01-01"  # type: ignore[index]
+
+
+def test_a_wrong_count_is_corrected(services: Services) -> None:
+    subscription = make_subscription(services)
+    assign_emails(services, subscription, addresses(3))
+    change_record(services, subscription.id, assigned=7)
+    assert reconcile(services).counts_corrected == 1
+    assert assert_consistent(services, subscription.id).assigned == 3
+
+
+def test_auto_assign_entries_follow_the_records(services: Services) -> None:
+    subscription = make_subscription(services)
+    set_auto_assign(services, subscription, ["contoso.com", "fabrikam.com"], actor=ACTOR)
+    table = lookup_table(services)
+    table.delete_entity(lookup_partition("contoso.com"), auto_key(subscription.id))
+    change_record(services, subscription.id, auto_assign_domains=("contoso.com",))
+    reconcile(services)
+    contoso = table.get_entity(lookup_partition("contoso.com"), auto_key(subscription.id))
+    assert contoso["tenant_id"] == subscription.owner.tenant_id
+    gone = list(table.query_entities(f"PartitionKey eq '{lookup_partition('fabrikam.com')}'"))
+    assert gone == []
+
+
+def test_a_sync_message_rewrites_every_row_of_the_subscription(services: Services) -> None:
+    subscription = make_subscription(services)
+    set_auto_assign(services, subscription, ["contoso.com"], actor=ACTOR)
+    assign_emails(services, get_subscription(services, subscription.id), addresses(3))
+    change_record(services, subscription.id, status=Status.PAST_DUE)
+    handle_sync_message(services, json.dumps({"subscription_id": subscription.id}))
+    statuses = {row["status"] for row in lookup_table(services).list_entities()}
+    assert statuses == {"past_due"}
+    assert sync_subscription(services, "no-such-subscription") == 0
+
+
+def test_malformed_sync_messages_are_dropped(services: Services) -> None:
+    for text in ("not json", "{}", json.dumps({"subscription_id": "x" * 100})):
+        handle_sync_message(services, text)
+
+
+def test_a_release_message_enqueues_only_that_assignments_unsent_emails(
+    services: Services,
+) -> None:
+    subscription = make_subscription(services, quantity=10)
+    outcome = assign_emails(services, subscription, addresses(2))
+    batch = outcome.assigned[0]["batch"]
+    queue = services.storage.queue(EMAIL_QUEUE)
+    queue.clear_messages()
+    handle_sync_message(
+        services, json.dumps({"subscription_id": subscription.id, "release": batch})
+    )
+    assert queue.get_queue_properties().approximate_message_count == 2
+    assert seat_emails(services, subscription.id) == set(addresses(2))
