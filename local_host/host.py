@@ -65,7 +65,10 @@ class LocalHost:
 
     def stop(self) -> None:
         self.stop_event.set()
-        self.server.shutdown()
+        if self._threads:
+            # shutdown() waits for serve_forever() to return: it would wait forever for a host
+            # that was never started.
+            self.server.shutdown()
         self.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -304,3 +305,13 @@ def test_precedence_orders_literal_constrained_parameter_catch_all() -> None:
     ]
     assert precedences == sorted(precedences)
     assert len(set(precedences)) == 4
+
+
+def test_a_host_that_was_never_started_stops_at_once() -> None:
+    from local_host.host import LocalHost
+
+    host = LocalHost(build_app(), HostConfig(), "UseDevelopmentStorage=true", port=0)
+    stopper = threading.Thread(target=host.stop, daemon=True)
+    stopper.start()
+    stopper.join(timeout=5)
+    assert not stopper.is_alive()
