@@ -18,7 +18,11 @@ class ApiClient:
         if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
             headers.setdefault("Origin", self.origin)
         return self.session.request(
-            method, self.base_url + path, headers=headers, timeout=30, allow_redirects=False,
+            method,
+            self.base_url + path,
+            headers=headers,
+            timeout=30,
+            allow_redirects=False,
             **kwargs,
         )
 

@@ -44,8 +44,9 @@ class Azurite:
         arguments = [str(AZURITE), "--inMemoryPersistence", "--silent", "--skipApiVersionCheck"]
         for kind, port in self.ports.items():
             arguments += [f"--{kind}Host", "127.0.0.1", f"--{kind}Port", str(port)]
-        self.process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
