@@ -53,7 +53,7 @@ def unique_queue() -> str:
     return "lh-" + uuid.uuid4().hex[:16]
 
 
-def queue_app(queue_name: str, handler: Callable[[func.QueueMessage], None]) -> func.FunctionApp:
+def queue_app(queue_name: str, handler: Callable[[func.QueueMessage], object]) -> func.FunctionApp:
     app = func.FunctionApp()
 
     @app.queue_trigger(arg_name="msg", queue_name=queue_name, connection="AzureWebJobsStorage")
@@ -76,7 +76,7 @@ def client(azurite: Azurite, name: str, *, base64_text: bool = True) -> QueueCli
 
 def message_count(queue: QueueClient) -> int:
     """Visible and invisible messages alike (Azurite's count is exact)."""
-    return int(queue.get_queue_properties().approximate_message_count)
+    return int(queue.get_queue_properties().approximate_message_count or 0)
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:

@@ -43,7 +43,7 @@ WELCOME = {"email": TO, "assigned_by": "bob@contoso.com", "subscription_name": "
 class RecordingSender:
     """An EmailSender that records each call and fails as told (then succeeds)."""
 
-    def __init__(self, *failures: Exception, always: Exception | None = None) -> None:
+    def __init__(self, *failures: Exception, always: BaseException | None = None) -> None:
         self.failures = list(failures)
         self.always = always
         self.calls: list[tuple[str, str, RenderedEmail]] = []
@@ -90,7 +90,7 @@ def poison_queue(services: Services) -> QueueClient:
 
 def message_count(queue: QueueClient) -> int:
     """Visible and invisible messages alike (Azurite's count is exact)."""
-    return int(queue.get_queue_properties().approximate_message_count)
+    return int(queue.get_queue_properties().approximate_message_count or 0)
 
 
 def receive_all(queue: QueueClient) -> list[str]:
