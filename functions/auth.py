@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from http.cookies import CookieError, SimpleCookie
-from typing import Annotated, Any
+from typing import Annotated
 
 import azure.functions as func
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from functions.http import ApiRequest, Auth, Reply, endpoint
-from shared.admins.invitations import pending_invitations_for
+from shared.admins.invitations import PendingInvitation, pending_invitations_for
 from shared.identity.admin_consent import admin_consent_url, normalize_tenant
 from shared.identity.entra import (
     SIGN_IN_COOKIE,
@@ -27,6 +27,7 @@ from shared.identity.sessions import (
     start_session,
 )
 from shared.subscriptions.listing import reachable_subscriptions
+from shared.subscriptions.views import SubscriptionView
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,8 @@ class CallbackQuery(BaseModel):
 class Me(BaseModel):
     email: str
     name: str | None
-    # Subscription objects and invitations ({token_id, subscription_name, invited_by,
-    # permissions}) as their own modules model them.
-    subscriptions: list[Any]
-    invitations: list[Any]
+    subscriptions: list[SubscriptionView]
+    invitations: list[PendingInvitation]
 
 
 class AdminConsentQuery(BaseModel):

@@ -199,7 +199,7 @@ def test_bad_dev_token_requests_are_422_naming_the_field(
     assert [error["field"] for error in response.json()["errors"]] == [field]
 
 
-# Over HTTP: until GET /api/license exists, /api/me shows the add-in's credential is checked.
+# Over HTTP: an add-in token is no portal session.
 
 
 def test_over_http_a_valid_add_in_token_is_authenticated_but_not_a_portal_user(
@@ -221,3 +221,38 @@ def test_over_http_a_defective_add_in_token_is_401_invalid_token(
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert response.json()["code"] == "invalid_token"
     assert token not in response.text
+
+
+# Through the add-in's own endpoint, GET /api/license.
+
+
+def test_the_license_check_accepts_a_local_token(api: ApiClient, services: Services) -> None:
+    token = api.post("/api/dev/token", json={"email": "bob@fabrikam.com"}).json()["token"]
+    response = api.get("/api/license", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    assert response.json()["email"] == "bob@fabrikam.com"
+
+
+def test_the_license_check_accepts_an_entra_token(
+    api: ApiClient, entra_services: Services, entra: FakeEntra, clock: Clock
+) -> None:
+    token = entra.key.sign(addin_claims(clock, version="1.0", aud=f"api://smm/{ADDIN_CLIENT_ID}"))
+    response = api.get("/api/license", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    assert response.json()["email"] == "ann@contoso.com"
+
+
+@pytest.mark.parametrize("defect", sorted(TOKEN_DEFECTS))
+def test_the_license_check_refuses_each_token_defect_with_401(
+    api: ApiClient, entra_services: Services, entra: FakeEntra, clock: Clock, defect: str
+) -> None:
+    token = TOKEN_DEFECTS[defect](addin_claims(clock), entra.key, entra.other_key)
+    response = api.get("/api/license", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
+
+
+def test_the_license_check_needs_the_add_in_token(api: ApiClient, services: Services) -> None:
+    assert api.get("/api/license").status_code == 401
+    portal_user = api.login("bob@fabrikam.com")
+    assert portal_user.get("/api/license").status_code == 403
