@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from azure.core import MatchConditions
-from azure.core.exceptions import AzureError, ResourceExistsError, ResourceModifiedError
+from azure.core.exceptions import (
+    AzureError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
 from azure.data.tables import TransactionOperation, UpdateMode
 
 from shared.billing.gateway import Invoice, payments_gateway
@@ -261,7 +266,10 @@ def _take_lease(services: Services, subscription_id: str) -> _Lease:
     try:
         metadata = table.create_entity(entity)
     except ResourceExistsError:
-        held = table.get_entity(subscription_id, QUANTITY_LOCK_ROW)
+        try:
+            held = table.get_entity(subscription_id, QUANTITY_LOCK_ROW)
+        except ResourceNotFoundError:
+            raise ConcurrentChange("the quantity lease was just given back") from None
         if _still_held(held["expires_at"], now):
             raise ConcurrentChange("the quantity lease is held") from None
         try:

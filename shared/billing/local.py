@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import stripe
@@ -48,6 +48,8 @@ from shared.storage.keys import encode_key
 from shared.subscriptions.store import ConcurrentChange, get_subscription, retry_on_conflict
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 LOCAL_PRICE_ID = "price_local_seat"
 CURRENCY = "eur"
@@ -302,27 +304,21 @@ class LocalPayments:
     def update_quantity(
         self, stripe_subscription_id: str, quantity: int, idempotency_key: str
     ) -> None:
-        def change(state: LocalSubscription) -> list[dict[str, Any]]:
+        """Stripe's seat item takes the new quantity. Stripe would also send
+        customer.subscription.updated, usually after our record is written; local payments
+        leaves it out (the record holds the quantity already) and carries the quantity in
+        every later event."""
+
+        def change(state: LocalSubscription) -> bool:
             if state.row.get("last_idempotency_key") == idempotency_key:
-                return []  # a replay: Stripe answers it without changing anything again
+                return False  # a replay: Stripe answers it without changing anything again
             if state.stripe_status in ("canceled", "incomplete_expired"):
                 raise PaymentRejected("a canceled subscription's quantity cannot change")
-            item = state.item
-            previous = {"items": {"data": [dict(item)]}}
-            item["quantity"] = quantity
+            state.item["quantity"] = quantity
             state.row["last_idempotency_key"] = idempotency_key
-            return [
-                event_object(
-                    "customer.subscription.updated",
-                    state.object,
-                    state.next_created(),
-                    previous_attributes=previous,
-                )
-            ]
+            return True
 
-        events = self._change_subscription(stripe_subscription_id, change)
-        for event in events:
-            deliver(self.services, event)
+        self._change_subscription(stripe_subscription_id, change)
 
     def billing_portal(self, customer_id: str, return_url: str) -> str:
         portal = self.services.settings.portal_origin
@@ -357,18 +353,17 @@ class LocalPayments:
     # --- local Stripe's own state ---
 
     def _change_subscription(
-        self,
-        stripe_subscription_id: str,
-        change: Callable[[LocalSubscription], list[dict[str, Any]]],
-    ) -> list[dict[str, Any]]:
-        """Read, change and write back a local Stripe subscription, guarded by its ETag."""
+        self, stripe_subscription_id: str, change: Callable[[LocalSubscription], T]
+    ) -> T:
+        """Read, change and write back a local Stripe subscription, guarded by its ETag; the
+        change says (truthy) whether there is anything to write."""
 
-        def attempt() -> list[dict[str, Any]]:
+        def attempt() -> T:
             state = self._subscription(stripe_subscription_id)
-            events = change(state)
-            if events:
+            result = change(state)
+            if result:
                 self._save(state)
-            return events
+            return result
 
         return retry_on_conflict(attempt)
 
