@@ -21,6 +21,7 @@ import msal
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
+from msal.exceptions import MsalError
 
 from shared.errors import BadRequest, InvalidToken, Problem, UpstreamUnavailable
 from shared.identity.entra_tokens import TokenRules, email_claim, entra_keys, verify_token
@@ -95,7 +96,7 @@ def _build_sign_in_app(services: Services) -> Any:
             exclude_scopes=EXCLUDED_SCOPES,
             token_cache=_DiscardingTokenCache(),
         )
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, MsalError) as error:
         logger.warning("Entra's metadata could not be read (%s)", type(error).__name__)
         raise UpstreamUnavailable("Microsoft sign-in is unavailable; try again") from None
 
@@ -235,7 +236,8 @@ def _redeem(
     app = sign_in_app(services)
     try:
         result = app.acquire_token_by_auth_code_flow(flow, auth_response)
-    except OSError as error:
+    except (OSError, MsalError) as error:
+        # Unreachable, or a 5xx (which MSAL raises as MsalServiceError).
         logger.warning("Entra's token endpoint did not answer (%s)", type(error).__name__)
         raise UpstreamUnavailable("Microsoft sign-in is unavailable; try again") from None
     except RuntimeError:

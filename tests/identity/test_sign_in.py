@@ -323,3 +323,57 @@ def test_without_entra_settings_login_points_to_local_sign_in(api: ApiClient) ->
     document = response.json()
     assert document["code"] == "sign_in_not_configured"
     assert "/api/dev/login" in document["detail"]
+
+
+@pytest.mark.parametrize("status", [400, 500])
+def test_entra_metadata_unavailable_is_a_503_and_retried_later(
+    api: ApiClient, entra_services: Services, entra: FakeEntra, status: int
+) -> None:
+    import responses
+
+    from tests.identity.fake_entra import OPENID_CONFIGURATION_URL
+
+    working = entra.mock.replace(responses.GET, OPENID_CONFIGURATION_URL, status=status)
+    response = api.get("/api/auth/login")
+    assert response.status_code == 503 and response.json()["code"] == "upstream_unavailable"
+    entra.mock.remove(working)
+    entra.mock.add(
+        responses.GET,
+        OPENID_CONFIGURATION_URL,
+        json={"authorization_endpoint": AUTHORIZE_URL, "token_endpoint": entra.token_url},
+    )
+    assert start(api).status_code == 302
+
+
+def test_the_sign_in_routes_are_in_the_openapi_document(api: ApiClient, services: Services) -> None:
+    paths = api.get("/api/openapi.json").json()["paths"]
+    assert "302" in paths["/api/auth/login"]["get"]["responses"]
+    assert "302" in paths["/api/auth/callback"]["get"]["responses"]
+    assert "204" in paths["/api/auth/logout"]["post"]["responses"]
+    assert "200" in paths["/api/me"]["get"]["responses"]
+    assert "302" in paths["/api/admin-consent"]["get"]["responses"]
+    assert "200" in paths["/api/dev/token"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_failing_token_endpoint_is_a_503(
+    api: ApiClient, entra_services: Services, entra: FakeEntra, status: int
+) -> None:
+    import responses
+
+    client = api.fresh()
+    answer = entra.authorize(start(client).headers["Location"])
+    entra.mock.replace(responses.POST, entra.token_url, status=status, body="busy")
+    assert client.get("/api/auth/callback", params=answer).status_code == 503
+
+
+def test_a_token_answer_that_is_not_json_is_a_401(
+    api: ApiClient, entra_services: Services, entra: FakeEntra
+) -> None:
+    import responses
+
+    client = api.fresh()
+    answer = entra.authorize(start(client).headers["Location"])
+    entra.mock.replace(responses.POST, entra.token_url, status=200, body="<html>")
+    response = client.get("/api/auth/callback", params=answer)
+    assert response.status_code == 401 and response.json()["code"] == "sign_in_failed"
