@@ -26,6 +26,8 @@ from shared.identity.sessions import (
     session_cookie,
     start_session,
 )
+from shared.identity.sweep import sweep_expired
+from shared.services import get_services
 from shared.subscriptions.listing import reachable_subscriptions
 from shared.subscriptions.views import SubscriptionView
 
@@ -152,6 +154,12 @@ def redirect_to_admin_consent(request: ApiRequest) -> Reply:
     return Reply(
         status=302, headers={"Location": admin_consent_url(request.services, query.tenant)}
     )
+
+
+@bp.timer_trigger(arg_name="timer", schedule="0 17 * * * *", run_on_startup=False)
+def sweep_sessions(timer: func.TimerRequest) -> None:
+    """Delete the rows of ended sessions and abandoned sign-ins, hourly."""
+    sweep_expired(get_services())
 
 
 def _cookie(request: ApiRequest, name: str) -> str | None:
