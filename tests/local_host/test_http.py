@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -237,21 +238,31 @@ def test_a_body_over_the_hosts_limit_is_413_without_being_read(base_url: str) ->
 
 
 def test_each_request_is_logged_once(base_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    def lines() -> list[str]:
+        return [
+            record.getMessage()
+            for record in caplog.records
+            if record.name == "local_host.http" and record.levelno == logging.INFO
+        ]
+
     with caplog.at_level(logging.INFO, logger="local_host.http"):
         get(base_url, "/api/users/me")
         get(base_url, "/api/nothing-here")
         requests.put(base_url + "/api/things", timeout=10)
         get(base_url, "/api/boom")
-    lines = [
-        record.getMessage()
-        for record in caplog.records
-        if record.name == "local_host.http" and record.levelno == logging.INFO
+        # The server logs after it has answered: give the last line a moment to arrive.
+        deadline = time.monotonic() + 5
+        while len(lines()) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    # Each request is served on its own thread, so the lines may come in any order.
+    logged = sorted(line.split(" (")[0] for line in lines())
+    assert logged == [
+        "GET /api/boom -> 500",
+        "GET /api/nothing-here -> 404",
+        "GET /api/users/me -> 200",
+        "PUT /api/things -> 405",
     ]
-    assert len(lines) == 4, lines
-    assert lines[0].startswith("GET /api/users/me -> 200")
-    assert lines[1].startswith("GET /api/nothing-here -> 404")
-    assert lines[2].startswith("PUT /api/things -> 405")
-    assert lines[3].startswith("GET /api/boom -> 500")
+    assert all(line.endswith(" ms)") for line in lines())
 
 
 # --- routePrefix -----------------------------------------------------------------------------
