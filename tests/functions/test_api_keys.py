@@ -11,6 +11,7 @@ from shared.services import Services
 from shared.storage.clients import DIRECTORY_TABLE, SUBSCRIPTIONS_TABLE
 from shared.subscriptions.activity import list_activity
 from shared.subscriptions.model import Permission
+from shared.subscriptions.store import get_subscription
 from shared.tokens import token_hash
 from tests.api_client import ApiClient
 from tests.conftest import Clock
@@ -32,12 +33,9 @@ def keys_of(owner: ApiClient, subscription_id: str) -> list[dict[str, Any]]:
 
 
 def reach(api: ApiClient, key: str, subscription_id: str) -> int:
-    """What a script with the key gets when it reads a subscription it may `view`."""
-    return (
-        api.fresh()
-        .get(f"/api/subscriptions/{subscription_id}/admins", headers=bearer(key))
-        .status_code
-    )
+    """What a script with the key gets when it reads a subscription."""
+    response = api.fresh().get(f"/api/subscriptions/{subscription_id}", headers=bearer(key))
+    return response.status_code
 
 
 def test_a_key_is_shown_once_and_only_its_hash_is_stored(
@@ -75,11 +73,43 @@ def test_a_key_reaches_its_subscription_only(
     other = make_subscription(services, "boss@fabrikam.com", name="Fabrikam")
     key = make_api_key(services, subscription, {Permission.ASSIGN})
 
-    assert reach(api, key, subscription.id) == 200
+    read = api.fresh().get(f"/api/subscriptions/{subscription.id}", headers=bearer(key))
+    assert read.status_code == 200
+    assert read.json()["role"] == "api_key"
+    assert read.json()["permissions"] == ["view", "assign"]
+    listed = api.fresh().get("/api/subscriptions", headers=bearer(key)).json()["items"]
+    assert [item["id"] for item in listed] == [subscription.id]
     assert reach(api, key, other.id) == 404
     assert reach(api, key, "no-such-subscription") == 404
-    listed = api.fresh().get(f"/api/subscriptions/{other.id}/api-keys", headers=bearer(key))
-    assert listed.status_code == 404
+    foreign = api.fresh().post(
+        f"/api/subscriptions/{other.id}/licenses",
+        headers=bearer(key),
+        json={"emails": ["someone@fabrikam.com"]},
+    )
+    assert foreign.status_code == 404
+    assert get_subscription(services, other.id).assigned == 0
+
+
+def test_a_resellers_script_assigns_and_unassigns_with_its_key(
+    api: ApiClient, services: Services
+) -> None:
+    subscription = make_subscription(services, OWNER, quantity=5)
+    assigner = make_api_key(services, subscription, {Permission.ASSIGN})
+    reader = make_api_key(services, subscription, {Permission.VIEW}, name="reader")
+    script = api.fresh()
+    licenses = f"/api/subscriptions/{subscription.id}/licenses"
+
+    refused = script.post(licenses, headers=bearer(reader), json={"emails": ["a@client.com"]})
+    assigned = script.post(licenses, headers=bearer(assigner), json={"emails": ["a@client.com"]})
+
+    assert refused.status_code == 403
+    assert assigned.status_code == 200, assigned.text
+    assert [item["email"] for item in assigned.json()["assigned"]] == ["a@client.com"]
+    page = script.get(licenses, headers=bearer(reader)).json()["items"]
+    assert [item["email"] for item in page] == ["a@client.com"]
+    removed = script.delete(f"{licenses}/a@client.com", headers=bearer(assigner))
+    assert removed.status_code == 204
+    assert get_subscription(services, subscription.id).assigned == 0
 
 
 def test_a_key_records_when_it_was_last_used_without_writing_on_every_request(
@@ -113,7 +143,7 @@ def test_a_revoked_key_is_refused_on_its_next_request(
     response = owner.delete(f"/api/subscriptions/{subscription.id}/api-keys/{key_id}")
 
     assert response.status_code == 204
-    refused = api.fresh().get(f"/api/subscriptions/{subscription.id}/admins", headers=bearer(key))
+    refused = api.fresh().get(f"/api/subscriptions/{subscription.id}", headers=bearer(key))
     assert refused.status_code == 401
     assert refused.json()["code"] == "invalid_token"
     assert reach(api, kept, subscription.id) == 200
@@ -178,7 +208,7 @@ def test_unknown_and_malformed_keys_are_401(
 ) -> None:
     subscription = make_subscription(services, OWNER)
     response = api.fresh().get(
-        f"/api/subscriptions/{subscription.id}/admins",
+        f"/api/subscriptions/{subscription.id}",
         headers={"Authorization": f"Bearer {credential}".encode()},
     )
     assert response.status_code == 401, response.text

@@ -76,9 +76,15 @@ def test_accepting_binds_the_signed_in_colleague_and_the_subscription_appears(
     api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
 ) -> None:
     subscription_id, token, owner = invited
-    assert [i.token_id for i in pending_invitations_for(services, COLLEAGUE)]
-
     colleague = api.login(COLLEAGUE)
+    me = colleague.get("/api/me").json()
+    assert me["subscriptions"] == []
+    (waiting,) = me["invitations"]
+    assert waiting["subscription_name"] == "Contoso"
+    assert waiting["invited_by"] == OWNER
+    assert waiting["permissions"] == ["view", "assign"]
+    assert token not in str(me)
+
     response = colleague.post(f"/api/invitations/{token}/accept")
 
     assert response.status_code == 200, response.text
@@ -89,10 +95,44 @@ def test_accepting_binds_the_signed_in_colleague_and_the_subscription_appears(
     assert admin_statuses(api, subscription_id) == {COLLEAGUE: "active"}
     assert subscription_id in membership_ids(services, user(COLLEAGUE).user_id or "")
     assert pending_invitations_for(services, COLLEAGUE) == []
+    me = colleague.get("/api/me").json()
+    assert me["invitations"] == []
+    assert [(s["id"], s["role"]) for s in me["subscriptions"]] == [
+        (subscription_id, "administrator")
+    ]
     listed = colleague.get(f"/api/subscriptions/{subscription_id}/admins")
     assert listed.status_code == 200
     (row,) = listed.json()["items"]
     assert row["accepted_at"] is not None
+
+
+def test_an_invited_colleague_assigns_licenses_but_sees_no_invoices(
+    api: ApiClient, services: Services
+) -> None:
+    """The issue's walk-through: invite with `assign`, mail, sign in, accept, assign, refused."""
+    owner = api.login(OWNER)
+    started = owner.post("/api/checkout", json={"quantity": 5, "name": "Contoso"})
+    assert started.status_code == 201, started.text
+    session_id = started.json()["url"].rstrip("/").rsplit("/", 1)[1]
+    assert api.fresh().post(f"/api/dev/checkout/{session_id}/complete").status_code == 303
+    subscription_id = started.json()["subscription_id"]
+    invited = owner.post(
+        f"/api/subscriptions/{subscription_id}/admins",
+        json={"email": COLLEAGUE, "permissions": ["assign"]},
+    )
+    assert invited.status_code == 201
+
+    (token,) = invitation_tokens(api, services, COLLEAGUE)
+    colleague = api.login(COLLEAGUE)
+    assert colleague.post(f"/api/invitations/{token}/accept").status_code == 200
+    assigned = colleague.post(
+        f"/api/subscriptions/{subscription_id}/licenses", json={"emails": ["new@contoso.com"]}
+    )
+    invoices = colleague.get(f"/api/subscriptions/{subscription_id}/invoices")
+
+    assert assigned.status_code == 200, assigned.text
+    assert invoices.status_code == 403
+    assert owner.get(f"/api/subscriptions/{subscription_id}/invoices").status_code == 200
 
 
 def test_an_accepted_link_is_used(

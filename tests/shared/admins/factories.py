@@ -1,4 +1,5 @@
-"""Factories for delegated-access tests: subscriptions, people, delegates, keys, emails.
+"""Factories for delegated-access tests: people, delegates, keys, emails (subscriptions come
+from `tests.factories`, re-exported here).
 
 Delegates and keys are made through the domain operations the endpoints call, so a test
 starts from the same rows a user would have produced.
@@ -7,8 +8,6 @@ starts from the same rows a user would have produced.
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import timedelta
 
 from shared.admins import administrators, invitations
 from shared.admins.api_keys import create_key
@@ -18,10 +17,21 @@ from shared.identity.local_users import local_user
 from shared.identity.principal import Principal, PrincipalKind
 from shared.services import Services
 from shared.storage.clients import EMAIL_QUEUE
-from shared.subscriptions.memberships import add_membership
-from shared.subscriptions.model import Owner, Permission, Status, Subscription
-from shared.subscriptions.store import get_subscription, subscriptions_table
+from shared.subscriptions.model import Permission, Subscription
 from tests.api_client import ApiClient
+from tests.factories import make_subscription
+
+__all__ = [
+    "bearer",
+    "deliver_emails",
+    "invitation_tokens",
+    "invite",
+    "make_api_key",
+    "make_delegate",
+    "make_subscription",
+    "only_new_token",
+    "user",
+]
 
 ACCEPT_LINK = re.compile(r"/invitations/([A-Za-z0-9_-]+)")
 
@@ -35,31 +45,6 @@ def user(email: str) -> Principal:
         tenant_id=person.tenant_id,
         object_id=person.object_id,
     )
-
-
-def make_subscription(
-    services: Services,
-    owner_email: str = "owner@contoso.com",
-    *,
-    name: str = "Contoso",
-    quantity: int = 10,
-) -> Subscription:
-    """An active subscription owned by the local user of that email."""
-    person = local_user(owner_email)
-    now = services.clock()
-    subscription = Subscription(
-        id=str(uuid.uuid4()),
-        name=name,
-        status=Status.ACTIVE,
-        quantity=quantity,
-        assigned=0,
-        owner=Owner(person.tenant_id, person.object_id, owner_email),
-        created_at=now,
-        current_period_end=now + timedelta(days=30),
-    )
-    subscriptions_table(services).create_entity(subscription.to_entity())
-    add_membership(services, subscription.owner.user_id, subscription.id)
-    return get_subscription(services, subscription.id)
 
 
 def invite(
