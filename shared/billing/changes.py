@@ -95,7 +95,7 @@ def _rename(
         if current.name == name:
             return current
         updated = current.with_changes(name=name)
-        submit(services, [record_update(updated), _renamed(principal, current, name, services)])
+        submit(services, [record_update(updated), _renamed(services, principal, current, name)])
         return updated
 
     updated = retry_on_conflict(attempt)
@@ -104,7 +104,7 @@ def _rename(
 
 
 def _renamed(
-    principal: Principal, current: Subscription, name: str, services: Services
+    services: Services, principal: Principal, current: Subscription, name: str
 ) -> Operation:
     return (
         TransactionOperation.CREATE,
@@ -159,29 +159,32 @@ def _change_quantity(
     before = subscription
     try:
         before = get_subscription(services, subscription.id)
+        if before.quantity == quantity:  # another request made this very change meanwhile
+            lease.give_back(services)
+            lease.released = True
+            if name is not None and name != before.name:
+                return _rename(services, principal, before, name)
+            return before
         _check_quantity(before, quantity)
-        stripe_id = before.stripe_subscription_id
-        assert stripe_id is not None
-        if before.quantity != quantity:
-            payments_gateway(services).update_quantity(
-                stripe_id, quantity, f"smm-quantity-{before.id}-{lease.token}"
-            )
-            changed_stripe = True
+        assert before.stripe_subscription_id is not None
+        payments_gateway(services).update_quantity(
+            before.stripe_subscription_id, quantity, f"smm-quantity-{before.id}-{lease.token}"
+        )
+        changed_stripe = True
         read = _Reader(services, before)
 
         def attempt() -> Subscription:
             current = read()
-            if current.assigned > quantity:
-                raise below_assigned(current.assigned)
+            # Seats assigned or a cancellation from Stripe since the lease was taken.
+            _check_quantity(current, quantity)
             updated = current.with_changes(quantity=quantity, name=name or current.name)
-            now = services.clock()
             operations: list[Operation] = [
                 record_update(updated),
                 (
                     TransactionOperation.CREATE,
                     activity_row(
                         current.id,
-                        at=now,
+                        at=services.clock(),
                         actor=principal.actor,
                         action="quantity_changed",
                         detail=f"{before.quantity} → {quantity}",
@@ -190,7 +193,7 @@ def _change_quantity(
                 lease.release(),
             ]
             if name is not None and name != current.name:
-                operations.insert(2, _renamed(principal, current, name, services))
+                operations.append(_renamed(services, principal, current, name))
             submit(services, operations)
             return updated
 

@@ -128,7 +128,8 @@ def process_event(services: Services, document: Any) -> Outcome:
     try:
         event = StripeEvent.model_validate(document)
     except ValidationError as error:
-        logger.warning("acknowledged a Stripe event of unexpected shape: %s", error.errors()[:3])
+        problems = error.errors(include_url=False, include_input=False)[:3]
+        logger.warning("acknowledged a Stripe event of unexpected shape: %s", problems)
         return Outcome.IGNORED
     if event.type not in HANDLED_EVENTS:
         logger.info("acknowledged Stripe event %s of unhandled type %s", event.id, event.type)

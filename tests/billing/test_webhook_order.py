@@ -117,7 +117,7 @@ def deliveries(draw: st.DrawFn, history: list[Step]) -> list[Step]:
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
