@@ -68,20 +68,36 @@ class PendingInvitation(BaseModel):
 
 def find_invitation(services: Services, token: str) -> tuple[Subscription, Administrator]:
     """The invitation a link opens: 404 unknown, 410 `invitation_used` / `invitation_expired`."""
+    admin = _locate(services, token)
+    _ensure_open(services, admin)
+    try:
+        subscription = get_subscription(services, admin.subscription_id)
+    except NotFound:
+        raise NotFound("no such invitation") from None
+    return subscription, admin
+
+
+def _locate(services: Services, token: str) -> Administrator:
+    """The administrator row whose current link this is; 404 for anything else."""
     if not plausible_token(token):
         raise NotFound("no such invitation")
     hashed = token_hash(token)
     pointer = directory_row(services, invitation_index_key(hashed), INVITATION_INDEX_ROW)
     if pointer is None:
         raise NotFound("no such invitation")
-    subscription_id = str(pointer["subscription_id"])
     try:
-        admin = get_administrator(services, subscription_id, str(pointer["admin_id"]))
+        admin = get_administrator(
+            services, str(pointer["subscription_id"]), str(pointer["admin_id"])
+        )
     except NotFound:
         raise NotFound("no such invitation") from None
     # Resent: the row holds a newer token's hash and this link is dead.
     if not hash_matches(token, admin.token_hash):
         raise NotFound("no such invitation")
+    return admin
+
+
+def _ensure_open(services: Services, admin: Administrator) -> None:
     if admin.status is AdminStatus.ACTIVE:
         raise Gone("this invitation has already been accepted", code="invitation_used")
     if admin.token_expires_at is None or services.clock() >= admin.token_expires_at:
@@ -89,11 +105,6 @@ def find_invitation(services: Services, token: str) -> tuple[Subscription, Admin
             "this invitation has expired; ask the owner to send a new one",
             code="invitation_expired",
         )
-    try:
-        subscription = get_subscription(services, subscription_id)
-    except NotFound:
-        raise NotFound("no such invitation") from None
-    return subscription, admin
 
 
 def invitation_details(services: Services, token: str) -> InvitationDetails:
@@ -116,7 +127,13 @@ def accept(services: Services, principal: Principal, token: str) -> Subscription
     now = services.clock()
 
     def attempt() -> tuple[Subscription, Administrator]:
-        subscription, admin = find_invitation(services, token)
+        admin = _locate(services, token)
+        if admin.status is AdminStatus.ACTIVE and admin.user_id == user_id:
+            # Accepted already by this user, whose first try may have failed after the commit:
+            # write the membership again so the subscription is listed, then say it is used.
+            add_membership(services, user_id, admin.subscription_id)
+        _ensure_open(services, admin)
+        subscription = get_subscription(services, admin.subscription_id)
         if _normalized(principal.email) != admin.email:
             raise Forbidden(
                 f"this invitation is for another address; sign in as {admin.email}",

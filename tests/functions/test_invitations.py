@@ -8,7 +8,7 @@ import pytest
 
 from shared.admins.invitations import pending_invitations_for
 from shared.services import Services
-from shared.subscriptions.memberships import membership_ids
+from shared.subscriptions.memberships import membership_ids, remove_membership
 from shared.subscriptions.model import Permission
 from tests.api_client import ApiClient
 from tests.conftest import Clock
@@ -138,9 +138,11 @@ def test_an_invited_colleague_assigns_licenses_but_sees_no_invoices(
 def test_an_accepted_link_is_used(
     api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
 ) -> None:
-    _, token, _ = invited
+    subscription_id, token, _ = invited
     colleague = api.login(COLLEAGUE)
     assert colleague.post(f"/api/invitations/{token}/accept").status_code == 200
+    # As if writing the membership had failed after the acceptance was committed.
+    remove_membership(services, user(COLLEAGUE).user_id or "", subscription_id)
 
     again = colleague.post(f"/api/invitations/{token}/accept")
     shown = api.get(f"/api/invitations/{token}")
@@ -148,6 +150,11 @@ def test_an_accepted_link_is_used(
     for response in (again, shown):
         assert response.status_code == 410
         assert response.json()["code"] == "invitation_used"
+    # Trying again repaired the listing for the user who accepted, and only for them.
+    assert subscription_id in membership_ids(services, user(COLLEAGUE).user_id or "")
+    intruder = api.login("intruder@contoso.com")
+    assert intruder.post(f"/api/invitations/{token}/accept").status_code == 410
+    assert membership_ids(services, user("intruder@contoso.com").user_id or "") == []
 
 
 def test_a_link_works_for_fourteen_days(
