@@ -7,6 +7,7 @@ A subscription's partition (PartitionKey = subscription id, table `subscriptions
 | `record`                        | this record: quantity, assigned count, status, owner … |
 | `seat|{encoded email}`          | one assigned license                                   |
 | `admin|{admin id}`              | a delegated administrator or a pending invitation      |
+| `adminemail|{encoded email}`    | guard: one administrator row per address (admins/model)|
 | `key|{key id}`                  | an API key (only its hash)                             |
 | `activity|{inverted ms}|{rand}` | the activity log, newest first                         |
 | `outbox|{uuid}`                 | an email waiting to be sent                            |
