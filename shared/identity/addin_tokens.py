@@ -8,6 +8,7 @@ https://learn.microsoft.com/office/dev/add-ins/develop/sso-in-office-add-ins
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from shared.errors import InvalidToken, Problem
 from shared.identity.entra_tokens import (
@@ -27,6 +28,38 @@ LOCAL_ADDIN_CLIENT_ID = "00000000-0000-4000-8000-00000000add1"
 LOCAL_ADDIN_AUDIENCE = f"api://localhost/{LOCAL_ADDIN_CLIENT_ID}"
 # v2 tokens name the user in preferred_username, v1 tokens in upn or unique_name.
 EMAIL_CLAIMS = ("preferred_username", "upn", "email", "unique_name")
+
+# Checking a token (its RS256 signature and claims) costs more CPU than the license check's one
+# storage request, and the add-in sends the same token with every check until it expires. A
+# token that passed is remembered until it expires, but for at most VERIFIED_TOKEN_TTL, so that
+# a signing key Entra withdraws soon stops vouching for tokens already seen.
+VERIFIED_TOKENS_GATEWAY = "verified_addin_tokens"
+VERIFIED_TOKEN_TTL = timedelta(minutes=10)
+VERIFIED_TOKENS_MAX = 10_000
+
+
+class VerifiedTokens:
+    """Tokens that passed every check: the principal each names, and for which period."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[Principal, datetime, datetime]] = {}
+
+    def get(self, token: str, now: datetime) -> Principal | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        principal, checked_at, until = entry
+        if not checked_at <= now < until:
+            return None
+        return principal
+
+    def remember(self, token: str, principal: Principal, now: datetime, until: datetime) -> None:
+        if len(self._entries) >= VERIFIED_TOKENS_MAX:
+            try:  # the oldest entry goes: dicts keep insertion order
+                del self._entries[next(iter(self._entries))]
+            except (KeyError, StopIteration, RuntimeError):
+                pass  # another request made room meanwhile
+        self._entries[token] = (principal, now, until)
 
 
 class AddinNotConfigured(Problem):
@@ -73,6 +106,11 @@ def addin_keys(services: Services) -> KeySource:
 
 def principal_for_token(services: Services, token: str) -> Principal:
     """The add-in user a bearer token speaks for; InvalidToken when any check fails."""
+    now = services.clock()
+    verified = services.gateway(VERIFIED_TOKENS_GATEWAY, lambda _: VerifiedTokens())
+    known = verified.get(token, now)
+    if known is not None:
+        return known
     rules = TokenRules(
         audience=audience_rule(addin_client_id(services)),
         versions=frozenset({"1.0", "2.0"}),
@@ -80,15 +118,18 @@ def principal_for_token(services: Services, token: str) -> Principal:
         # token, does not, and is not accepted in its place.
         required=("oid", "scp"),
     )
-    claims = verify_token(token, addin_keys(services), rules, now=services.clock())
+    claims = verify_token(token, addin_keys(services), rules, now=now)
     email = email_claim(claims, EMAIL_CLAIMS)
     if email is None:
         raise InvalidToken("the token names no email address")
     name = claims.get("name")
-    return Principal(
+    principal = Principal(
         PrincipalKind.ADDIN,
         email=email,
         name=name if isinstance(name, str) and name else None,
         tenant_id=claims["tid"],
         object_id=claims["oid"],
     )
+    expires = datetime.fromtimestamp(float(claims["exp"]), UTC)
+    verified.remember(token, principal, now, min(expires, now + VERIFIED_TOKEN_TTL))
+    return principal

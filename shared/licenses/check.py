@@ -49,7 +49,13 @@ _PREFERENCE = {Status.ACTIVE.value: 0, Status.PAST_DUE.value: 1}
 
 def _range(prefix: str) -> str:
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return f"(RowKey ge {odata(prefix)} and RowKey lt {odata(upper)})"
+    return f"RowKey gt {odata(prefix)} and RowKey lt {odata(upper)}"
+
+
+# Every auto-assign row starts with '~', which sorts after every character an encoded local
+# part can hold: `RowKey ge '~'` selects exactly those rows. (A short filter is a cheaper
+# request: its URL is encoded character by character.)
+_AUTO_ROWS = f"RowKey ge {odata(AUTO_PREFIX[0])}"
 
 
 def check_license(
@@ -66,12 +72,10 @@ def check_license(
         if mailbox_domain == domain:
             mailbox_prefix = lookup_prefix(mailbox_local)
             prefixes.append(mailbox_prefix)
-    prefixes.append(AUTO_PREFIX)
+    ranges = " or ".join([*map(_range, prefixes), _AUTO_ROWS])
     partition = lookup_partition(domain)
     rows = list(
-        lookup_table(services).query_entities(
-            f"PartitionKey eq {odata(partition)} and ({' or '.join(map(_range, prefixes))})"
-        )
+        lookup_table(services).query_entities(f"PartitionKey eq {odata(partition)} and ({ranges})")
     )
     own = [row for row in rows if row["RowKey"].startswith(caller_prefix)]
     shared = [row for row in rows if mailbox_prefix and row["RowKey"].startswith(mailbox_prefix)]
