@@ -17,7 +17,7 @@ from shared.services import Services, use_services
 from shared.settings import Settings
 from shared.storage.clients import storage_from_settings
 from tests.api_client import ApiClient
-from tests.azurite import ACCOUNT, ACCOUNT_KEY, free_port
+from tests.azurite import ACCOUNT, ACCOUNT_KEY, refused_port
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -67,9 +67,10 @@ def test_health_is_ok_when_storage_answers(api: ApiClient) -> None:
 def test_health_is_503_at_once_when_storage_refuses_connections(
     api: ApiClient, services: Services
 ) -> None:
-    use_services(storage_at(free_port(), services.settings))
-    started = time.monotonic()
-    response = api.get("/api/health")
+    with refused_port() as port:
+        use_services(storage_at(port, services.settings))
+        started = time.monotonic()
+        response = api.get("/api/health")
     assert time.monotonic() - started < 2
     assert_problem(response, 503, "storage_unavailable")
 

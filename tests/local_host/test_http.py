@@ -13,7 +13,7 @@ from urllib.parse import quote
 import azure.functions as func
 import pytest
 import requests
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local_host.config import HostConfig
@@ -290,7 +290,7 @@ def _table() -> list:  # type: ignore[type-arg]
 ROUTES = _table()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(min_size=1, max_size=40))
 def test_any_parameter_value_round_trips_through_percent_encoding(value: str) -> None:
     match = find_route(ROUTES, "GET", "/api/users/" + quote(value, safe=""))
@@ -302,7 +302,7 @@ def test_any_parameter_value_round_trips_through_percent_encoding(value: str) ->
         assert match.params == {"email": value}
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=-(2**31), max_value=2**31 - 1))
 def test_any_integer_selects_the_constrained_route(number: int) -> None:
     match = find_route(ROUTES, "GET", f"/api/items/{number}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +34,7 @@ from shared.email.senders import (
 from shared.email.templates import RenderedEmail
 from shared.services import Services
 from shared.storage.clients import EMAIL_QUEUE, SUBSCRIPTIONS_TABLE, Storage, poison_queue_name
-from tests.azurite import ACCOUNT, ACCOUNT_KEY, free_port
+from tests.azurite import ACCOUNT, ACCOUNT_KEY, refused_port
 from tests.conftest import Clock
 
 PARTITION = "sub-0001"
@@ -106,6 +108,12 @@ def mailbox(services: Services) -> MailboxSender:
     return sender
 
 
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as resources:
+        yield resources
+
+
 # --- the happy path --------------------------------------------------------------------------
 
 
@@ -160,10 +168,10 @@ def test_a_crash_between_the_write_and_the_enqueue_is_recovered_by_the_sweep(
 
 
 def test_an_enqueue_that_fails_is_logged_not_raised_and_the_sweep_recovers(
-    services: Services, clock: Clock, caplog: pytest.LogCaptureFixture
+    services: Services, clock: Clock, caplog: pytest.LogCaptureFixture, stack: ExitStack
 ) -> None:
     entry = write_row(services, clock)
-    closed = free_port()
+    closed = stack.enter_context(refused_port())
     unreachable = QueueServiceClient.from_connection_string(
         f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};"
         f"QueueEndpoint=http://127.0.0.1:{closed}/{ACCOUNT};",

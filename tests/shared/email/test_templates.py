@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2 import UndefinedError
 from markupsafe import escape
@@ -128,7 +128,7 @@ def test_a_name_with_newlines_still_gives_a_one_line_subject(template: str) -> N
         assert "Contoso Bcc: everyone@example.com Ltd" in subject
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=80))
 def test_any_name_gives_a_single_line_subject_and_escaped_html(name: str) -> None:
     email = render("invitation", params_for("invitation", name))
