@@ -28,7 +28,7 @@ from shared.services import get_services
 from shared.storage.clients import LICENSE_SYNC_QUEUE
 from shared.subscriptions.access import authorize
 from shared.subscriptions.activity import ActivityPage, list_activity
-from shared.subscriptions.model import Permission
+from shared.subscriptions.model import Permission, Subscription
 from shared.subscriptions.views import SubscriptionView, subscription_view
 from shared.validation import normalize_email
 
@@ -51,6 +51,11 @@ def _path_email(request: ApiRequest) -> str:
         return normalize_email(request.route("email"))
     except ValueError as error:
         raise field_error("email", str(error)) from None
+
+
+def _sender(request: ApiRequest, subscription: Subscription) -> str:
+    """Who the welcome email says assigned the license: a person, or the owner for a script."""
+    return request.principal.email or subscription.owner.email
 
 
 def _assignment(outcome: Assignment) -> dict[str, Any]:
@@ -80,6 +85,7 @@ def assign_licenses(request: ApiRequest) -> dict[str, Any]:
         subscription,
         [Requested(email, body.label) for email in body.emails],
         actor=request.principal.actor,
+        assigned_by=_sender(request, subscription),
     )
     return _assignment(outcome)
 
@@ -157,6 +163,7 @@ def reassign_license(request: ApiRequest) -> dict[str, Any]:
         _path_email(request),
         body.email,
         actor=request.principal.actor,
+        assigned_by=_sender(request, subscription),
     )
     return license_document(seat, license_status(subscription))
 
@@ -195,7 +202,13 @@ def import_licenses_csv(request: ApiRequest) -> dict[str, Any]:
         request.services, request.principal, _subscription_id(request), Permission.ASSIGN
     )
     rows = listing.parse_import(request.text)
-    outcome = seats.assign(request.services, subscription, rows, actor=request.principal.actor)
+    outcome = seats.assign(
+        request.services,
+        subscription,
+        rows,
+        actor=request.principal.actor,
+        assigned_by=_sender(request, subscription),
+    )
     return _assignment(outcome)
 
 
@@ -265,7 +278,7 @@ def sync_license_lookup(message: func.QueueMessage) -> None:
     sync.handle_sync_message(get_services(), message.get_body().decode("utf-8"))
 
 
-@bp.timer_trigger(arg_name="timer", schedule="30 */5 * * * *", run_on_startup=True)
+@bp.timer_trigger(arg_name="timer", schedule="30 */5 * * * *", run_on_startup=False)
 def reconcile_license_lookup(timer: func.TimerRequest) -> None:
     """Bring the license look-up in line with the seats; undo assignments left half-written."""
     reconcile.reconcile(get_services())

@@ -474,7 +474,13 @@ def relabel(
 
 
 def reassign(
-    services: Services, subscription: Subscription, old: str, new: str, *, actor: str
+    services: Services,
+    subscription: Subscription,
+    old: str,
+    new: str,
+    *,
+    actor: str,
+    assigned_by: str | None = None,
 ) -> dict[str, Any]:
     """Move the seat from one address to another in one transaction; returns the new seat."""
     if old == new:
@@ -508,7 +514,11 @@ def reassign(
             current.id,
             to=new,
             template=WELCOME_TEMPLATE,
-            params={"email": new, "subscription_name": current.name, "assigned_by": actor},
+            params={
+                "email": new,
+                "subscription_name": current.name,
+                "assigned_by": assigned_by or actor,
+            },
             now=now,
         )
         entity["batch"] = request

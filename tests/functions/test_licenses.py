@@ -419,3 +419,21 @@ def test_the_license_check_takes_only_the_add_ins_token(api: ApiClient, owner: A
     assert (bad.status_code, bad.json()["code"]) == (401, "invalid_token")
     assert owner.get("/api/license").status_code == 403
     assert addin(api, OWNER).get("/api/license").status_code == 200
+
+
+def test_a_resellers_script_assigns_with_an_api_key(
+    api: ApiClient, services: Services, subscription_id: str
+) -> None:
+    from shared.subscriptions.model import Permission
+    from tests.shared.admins.factories import bearer, make_api_key
+
+    key = make_api_key(services, get_subscription(services, subscription_id), {Permission.ASSIGN})
+    script = api.fresh()
+    script.session.headers.update(bearer(key))
+    response = script.post(licenses_url(subscription_id), json={"emails": ["ann@contoso.com"]})
+    assert response.status_code == 200, response.text
+    assert response.json()["assigned"][0]["assigned_by"].startswith("api-key:")
+    deliver_emails(services)
+    email = api.get("/api/dev/emails", params={"to": "ann@contoso.com"}).json()["items"][0]
+    # The welcome email names a person: the owner, for a script's assignment.
+    assert OWNER in email["text"] and "api-key" not in email["text"]
