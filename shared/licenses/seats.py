@@ -23,7 +23,11 @@ open (at rest) that is the invariant itself. Until the commit, the welcome email
 (`not_before` is EMAIL_HOLD ahead, so the outbox sweep leaves them alone) and no look-up row is
 written, so the add-in never sees a seat that may yet vanish.
 
-When a transaction after the first fails, the request rolls the batch back: each step deletes
+Its seats are marked `staged`. Another request that finds such a seat among the addresses it
+assigns waits (retries) while that batch row exists, rather than report as "already assigned"
+a seat that may yet be rolled back.
+
+When any of these transactions fails, the request rolls the batch back: each step deletes
 some of the batch's rows (seats and held outbox rows carry `batch`) and gives their count,
 and any still `outstanding`, back to the record, in one transaction guarded by the record's and
 the batch row's ETags, so the equation above holds after every step; the last step deletes the
@@ -168,6 +172,7 @@ def _assign_once(
     for item in requested:
         unique.setdefault(item.email, item)
     existing = existing_seats(services, subscription, list(unique)) if subscription.assigned else {}
+    _wait_for_open_batches(services, subscription.id, existing.values())
     new = [item for email, item in unique.items() if email not in existing]
     if len(new) > subscription.available:
         raise Conflict(
@@ -191,6 +196,9 @@ def _assign_once(
         )
         for item in new
     ]
+    if held:
+        for seat in seats:
+            seat["staged"] = True
     outbox: list[dict[str, Any]] = []
     entries: list[OutboxEntry] = []
     for item in new:
@@ -247,6 +255,18 @@ def _assign_once(
     return outcome, entries, held
 
 
+def _wait_for_open_batches(services: Services, subscription_id: str, seats: Any) -> None:
+    """A seat written by another assignment that has not committed yet may still vanish; it
+    cannot be reported as already assigned until that assignment has committed."""
+    table = subscriptions_table(services)
+    for batch in {seat["batch"] for seat in seats if seat.get("staged")}:
+        try:
+            table.get_entity(subscription_id, BATCH_PREFIX + batch, select=["RowKey"])
+        except ResourceNotFoundError:
+            continue  # committed (or rolled back, and then its seats are gone too)
+        raise ConcurrentChange("another assignment of these addresses is still being written")
+
+
 def _summary(new: Sequence[Requested]) -> str:
     labels = sorted({item.label for item in new if item.label})
     text = ", ".join(item.email for item in new)
@@ -273,10 +293,11 @@ def _write_batch(
     keys = {"PartitionKey": subscription.id, "RowKey": BATCH_PREFIX + batch}
     batch_row = {**keys, "outstanding": outstanding, "total": total, "started_at": now}
     batch_row["actor"] = actor
-    # Reserve: nothing is written if this fails, so a conflict is simply tried again.
-    results = submit(services, [record_update(updated), ("create", batch_row), *groups[0]])
-    etag = results[1]["etag"]
     try:
+        # Reserve. When this is refused nothing was written and the rollback below finds
+        # nothing; when only its answer was lost, the rollback undoes what it wrote.
+        results = submit(services, [record_update(updated), ("create", batch_row), *groups[0]])
+        etag = results[1]["etag"]
         for group in groups[1:]:
             outstanding -= len(group) // 2
             guard = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
@@ -300,9 +321,9 @@ def _write_batch(
 
 
 def _abandon(services: Services, subscription_id: str, batch: str) -> None:
-    logger.warning("assignment %s of %s failed; rolling it back", batch, subscription_id)
     try:
-        rollback_batch(services, subscription_id, batch)
+        if rollback_batch(services, subscription_id, batch):
+            logger.warning("assignment %s of %s failed and was rolled back", batch, subscription_id)
     except Exception:
         logger.exception("rolling back %s failed; reconciliation will", batch)
 
@@ -380,7 +401,7 @@ def existing_seats(
     found: dict[str, Any] = {}
     wanted_emails = set(emails)
     rows = subscriptions_table(services).query_entities(
-        query, select=[*SEAT_COLUMNS, "batch"], results_per_page=1000
+        query, select=[*SEAT_COLUMNS, "batch", "staged"], results_per_page=1000
     )
     for row in rows:
         if row["email"] in wanted_emails:

@@ -143,13 +143,18 @@ def test_many_addresses_commit_as_one_and_their_emails_wait_for_the_commit(
     assert queued(services, EMAIL_QUEUE) == MULTI
     activity = list_activity(services, subscription.id, 10, None).items
     assert [a.target for a in activity] == [f"{MULTI} licenses"]
+    again = assign_emails(services, get_subscription(services, subscription.id), emails[:2])
+    assert (again.assigned, len(again.already_assigned)) == ([], 2)
 
 
 class FailingSubmit:
-    """Wraps seats.submit: the nth call (1-based) raises `error` instead of committing."""
+    """Wraps seats.submit: the nth call (1-based) raises `error` instead of committing (or,
+    with `after_commit`, once it has committed: the answer was lost)."""
 
-    def __init__(self, nth: int, error: BaseException, before: Any = None) -> None:
-        self.nth, self.error, self.before = nth, error, before
+    def __init__(
+        self, nth: int, error: BaseException, before: Any = None, *, after_commit: bool = False
+    ) -> None:
+        self.nth, self.error, self.before, self.after_commit = nth, error, before, after_commit
         self.calls = 0
         self.real = seats.submit
 
@@ -157,6 +162,9 @@ class FailingSubmit:
         self.calls += 1
         if self.before is not None and self.calls == self.nth:
             self.before()
+        elif self.calls == self.nth and self.after_commit:
+            self.real(services, operations)
+            raise self.error
         elif self.calls == self.nth:
             raise self.error
         return self.real(services, operations)
@@ -206,6 +214,41 @@ def set_quantity(services: Services, subscription_id: str, quantity: int) -> Non
     current = get_subscription(services, subscription_id)
     if quantity >= current.assigned:
         change_record(services, subscription_id, quantity=quantity)
+
+
+def test_a_reservation_whose_answer_was_lost_is_rolled_back_at_once(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscription = make_subscription(services, quantity=MULTI)
+    lost = FailingSubmit(1, HttpResponseError("connection reset"), after_commit=True)
+    monkeypatch.setattr(seats, "submit", lost)
+    with pytest.raises(HttpResponseError):
+        assign_emails(services, subscription, addresses(MULTI))
+    monkeypatch.undo()
+    assert assert_consistent(services, subscription.id).assigned == 0
+    assert outbox_rows(services, subscription.id) == []
+
+
+def test_seats_of_an_assignment_still_being_written_are_not_reported_as_assigned(
+    services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscription = make_subscription(services, quantity=MULTI + 5)
+    monkeypatch.setattr(seats, "submit", FailingSubmit(2, Crash()))
+    with pytest.raises(Crash):
+        assign_emails(services, subscription, addresses(MULTI))
+    monkeypatch.setattr(seats, "submit", FailingSubmit(0, Crash()))  # commits normally
+    monkeypatch.setattr(seats, "ASSIGN_RETRIES", 2)
+    written = addresses(1)[0]  # in the first transaction: a staged seat now
+    assert written in seat_emails(services, subscription.id)
+    with pytest.raises(Conflict) as waiting:
+        assign_emails(services, get_subscription(services, subscription.id), [written])
+    assert waiting.value.code == "concurrent_change"
+
+    clock.advance(seats.BATCH_TIMEOUT + timedelta(seconds=1))
+    reconcile(services)
+    outcome = assign_emails(services, get_subscription(services, subscription.id), [written])
+    assert [seat["email"] for seat in outcome.assigned] == [written]
+    assert assert_consistent(services, subscription.id).assigned == 1
 
 
 class Crash(BaseException):
