@@ -437,3 +437,26 @@ def test_a_resellers_script_assigns_with_an_api_key(
     email = api.get("/api/dev/emails", params={"to": "ann@contoso.com"}).json()["items"][0]
     # The welcome email names a person: the owner, for a script's assignment.
     assert OWNER in email["text"] and "api-key" not in email["text"]
+
+
+def test_the_queue_and_timer_functions_keep_the_lookup(
+    api: ApiClient, owner: ApiClient, services: Services, subscription_id: str
+) -> None:
+    import json
+
+    import azure.functions as func
+    from azure.functions.timer import TimerRequest
+
+    from functions import licenses
+    from tests.factories import change_record
+
+    owner.post(licenses_url(subscription_id), json={"emails": ["ann@contoso.com"]})
+    change_record(services, subscription_id, status=Status.PAST_DUE)
+    licenses.sync_license_lookup(
+        func.QueueMessage(body=json.dumps({"subscription_id": subscription_id}))
+    )
+    assert license_of(api, "ann@contoso.com")["status"] == "past_due"
+
+    change_record(services, subscription_id, status=Status.EXPIRED)
+    licenses.reconcile_license_lookup(TimerRequest(past_due=False))
+    assert license_of(api, "ann@contoso.com")["reason"] == "expired"
