@@ -137,15 +137,19 @@ def deliver(services: Services, sender: EmailSender, message_text: str) -> Outbo
             count_attempt=False,
         )
         return OutboxStatus.PENDING
-    except TransientSendError as error:
+    except PermanentSendError as error:
+        return _give_up(services, entry, str(error), now)
+    except Exception as error:
+        # Transient by declaration or unforeseen: either way, back off a bounded number of
+        # times rather than leave the row claimed for the sweep to hand out forever.
+        if not isinstance(error, TransientSendError):
+            logger.exception("unexpected failure sending %s", entry.row_key)
         attempts = int(row.get("attempts", 0)) + 1
         if attempts >= MAX_SEND_ATTEMPTS:
             return _give_up(services, entry, f"{attempts} tries failed: {error}", now)
         delay = min(FIRST_RETRY_DELAY * 2 ** (attempts - 1), MAX_RETRY_DELAY)
         _release(services, entry, row, delay, now, count_attempt=True)
         return OutboxStatus.PENDING
-    except PermanentSendError as error:
-        return _give_up(services, entry, str(error), now)
     table.update_entity(
         {
             "PartitionKey": entry.partition_key,

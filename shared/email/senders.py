@@ -17,6 +17,9 @@ from shared.storage.keys import decode_key, encode_key
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_AFTER_SECONDS = 60
+# How often to ask whether an accepted email went out when the service names no interval;
+# the SDK's own default (30 s) would hold each queue message that long.
+POLLING_SECONDS = 2
 
 
 class RateLimited(Exception):
@@ -56,7 +59,9 @@ class AcsEmailSender:
         try:
             # The outbox id as Operation-Id makes Communication Services treat a repeat as the
             # same operation rather than a second email.
-            poller = self.client.begin_send(message, operation_id=outbox_id)
+            poller = self.client.begin_send(
+                message, operation_id=outbox_id, polling_interval=POLLING_SECONDS
+            )
             result = poller.result()
         except HttpResponseError as error:
             raise _classify(error) from None

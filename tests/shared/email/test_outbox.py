@@ -376,6 +376,22 @@ def test_transient_failures_back_off_then_end_in_the_poison_queue(
     assert sweep(services) == 0
 
 
+def test_an_unforeseen_sender_error_counts_as_a_try_instead_of_leaving_the_row_claimed(
+    services: Services, clock: Clock
+) -> None:
+    entry = write_row(services, clock)
+    sender = RecordingSender(RuntimeError("socket closed mid-response"))
+
+    assert deliver(services, sender, entry.to_message()) is OutboxStatus.PENDING
+    released = row(services, entry)
+    assert released["status"] == OutboxStatus.PENDING
+    assert released["attempts"] == 1
+
+    clock.advance(timedelta(minutes=1))
+    assert deliver(services, sender, entry.to_message()) is OutboxStatus.SENT
+    assert len(sender.calls) == 2
+
+
 def test_a_permanent_failure_goes_straight_to_the_poison_queue(
     services: Services, clock: Clock
 ) -> None:
