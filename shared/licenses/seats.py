@@ -97,7 +97,8 @@ EMAIL_HOLD = timedelta(minutes=30)
 # A batch row older than this belongs to a request that died (functionTimeout is 5 minutes).
 BATCH_TIMEOUT = timedelta(minutes=6)
 # The Table service refuses a filter of more than 15 comparisons; existing seats are read by
-# key up to this many addresses, by key range beyond.
+# key up to this many addresses, by key range beyond
+# (https://learn.microsoft.com/rest/api/storageservices/querying-tables-and-entities).
 MAX_KEYS_IN_FILTER = 12
 # Every seat another request takes makes our read stale once; a request racing many others for
 # the last seats may lose more often than the default allows before the seats run out.
