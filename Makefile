@@ -38,8 +38,10 @@ lint:
 typecheck:
 	$(BIN)/mypy shared
 
+# The suite waits on Azurite far more than it computes: four workers, each with its own
+# Azurite, finish it in a fraction of the time on two cores.
 unit:
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4
 
 infra-scan:
 	bash scripts/scan_infra.sh
