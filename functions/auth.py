@@ -119,10 +119,15 @@ def complete_sign_in_callback(request: ApiRequest) -> Reply:
 
 
 @bp.route(route="auth/logout", methods=["POST"])
-@endpoint(summary="Sign out: ends the session", auth=Auth.USER, status=204, errors=(401, 403))
+@endpoint(summary="Sign out: ends the session", auth=Auth.PUBLIC, status=204, errors=(403,))
 def sign_out(request: ApiRequest) -> Reply:
-    """End the session on the server and clear the cookie."""
-    end_session(request.services, request.principal)
+    """End the session on the server, if any, and clear the cookie.
+
+    Idempotent: a browser holding a cookie whose session already ended is signed out too,
+    rather than told it is not signed in.
+    """
+    if request.principal.kind is PrincipalKind.USER:
+        end_session(request.services, request.principal)
     return Reply(status=204, cookies=[cleared_session_cookie(secure=_secure(request))])
 
 

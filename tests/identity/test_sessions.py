@@ -63,10 +63,15 @@ def test_sign_out_ends_the_session_on_the_server(api: ApiClient, services: Servi
     assert not list(services.storage.table(SESSIONS_TABLE).list_entities())
 
 
-def test_sign_out_needs_a_session(api: ApiClient, services: Services) -> None:
-    response = api.fresh().post("/api/auth/logout")
-    assert response.status_code == 401
-    assert response.json()["code"] == "unauthenticated"
+@pytest.mark.parametrize("cookie", [None, "smm_session=" + "x" * 43])
+def test_sign_out_without_a_live_session_still_clears_the_cookie(
+    api: ApiClient, services: Services, cookie: str | None
+) -> None:
+    headers = {"Cookie": cookie} if cookie else {}
+    response = api.fresh().post("/api/auth/logout", headers=headers)
+    assert response.status_code == 204
+    assert response.headers["Set-Cookie"].startswith("smm_session=;")
+    assert "Max-Age=0" in response.headers["Set-Cookie"]
 
 
 @pytest.mark.parametrize("origin", [None, "https://evil.example", "http://127.0.0.1:7072", "null"])
