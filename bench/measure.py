@@ -10,8 +10,6 @@ from functools import partial
 from typing import Any
 
 from bench.harness import Environment, http_request, ms, p50, percentile, ratio
-from shared.identity.addin_tokens import local_addin_audience
-from shared.identity.local_issuer import local_addin_token
 from shared.licenses.listing import LicenseQuery, list_licenses
 from shared.licenses.lookup import lookup_table
 from shared.licenses.model import SEAT_COLUMNS, SEAT_RANGE, lookup_key, odata
@@ -44,7 +42,16 @@ def license_check(environment: Environment) -> dict[str, str]:
     # A realistic domain partition: the caller among 300 licensed colleagues.
     colleagues = [f"user{i:03d}@contoso.com" for i in range(299)] + ["ann@contoso.com"]
     assign(services, subscription, [Requested(e) for e in colleagues], actor=OWNER)
-    token = local_addin_token(services, local_addin_audience(services), "ann@contoso.com")
+    issued = environment.call(
+        "issue_dev_token",
+        http_request(
+            "POST",
+            "http://127.0.0.1:7071/api/dev/token",
+            headers={"Content-Type": "application/json"},
+            body=b'{"email": "ann@contoso.com"}',
+        ),
+    )
+    token = json.loads(issued.get_body())["token"]
     request = http_request(
         "GET", "http://127.0.0.1:7071/api/license", headers={"Authorization": f"Bearer {token}"}
     )
