@@ -1,9 +1,13 @@
-"""The add-in's license check: one query on the caller's domain partition of the look-up.
+"""The add-in's license check: one range query on the look-up for a licensed caller.
 
-The query covers, in that partition, the caller's rows (`{local}|…`, one per subscription),
-a shared mailbox's rows when the mailbox is in the caller's own domain, and the `~auto|` rows
-of subscriptions that auto-assign seats to the domain. So a licensed user costs one storage
-request, and a write at most once a day to record when the license was last used.
+The caller's look-up rows (`{local}|{subscription id}` in the domain's partition, one per
+subscription) are one key range: a single request answers a licensed caller, with a write at
+most once a day to record when the license was last used. Only a caller without a working
+license costs more: the rows of a shared mailbox (counted only in the caller's own domain),
+then the domain's `~auto|` rows, unless this process saw in the last minute that the domain
+has none. Each is a key range too, never an `or` of ranges, which the Table service would
+serve by scanning the whole domain partition
+(https://learn.microsoft.com/azure/storage/tables/table-storage-design-for-query).
 
 When nothing licenses the caller and a subscription auto-assigns to the caller's domain, the
 caller gets a seat through the ordinary assignment (never beyond the quantity, with the
@@ -23,7 +27,7 @@ from azure.core.exceptions import AzureError
 from azure.data.tables import UpdateMode
 
 from shared.errors import Conflict, NotFound
-from shared.licenses.lookup import lookup_table
+from shared.licenses.lookup import auto_assign_absence, lookup_table
 from shared.licenses.model import (
     AUTO_PREFIX,
     LOOKUP_SEPARATOR,
@@ -47,15 +51,22 @@ WORKING = frozenset({Status.ACTIVE.value, Status.PAST_DUE.value})
 _PREFERENCE = {Status.ACTIVE.value: 0, Status.PAST_DUE.value: 1}
 
 
-def _range(prefix: str) -> str:
+def _rows(services: Services, partition: str, prefix: str) -> list[Any]:
+    """The look-up rows whose key starts with the prefix: one range query."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return f"RowKey gt {odata(prefix)} and RowKey lt {odata(upper)}"
+    return list(
+        lookup_table(services).query_entities(
+            f"PartitionKey eq {odata(partition)} and RowKey gt {odata(prefix)} "
+            f"and RowKey lt {odata(upper)}"
+        )
+    )
 
 
-# Every auto-assign row starts with '~', which sorts after every character an encoded local
-# part can hold: `RowKey ge '~'` selects exactly those rows. (A short filter is a cheaper
-# request: its URL is encoded character by character.)
-_AUTO_ROWS = f"RowKey ge {odata(AUTO_PREFIX[0])}"
+def _working(rows: list[Any]) -> Any | None:
+    working = [row for row in rows if row.get("status") in WORKING]
+    if not working:
+        return None
+    return min(working, key=lambda row: (_PREFERENCE[row["status"]], row["RowKey"]))
 
 
 def check_license(
@@ -63,31 +74,25 @@ def check_license(
 ) -> dict[str, Any]:
     """API.md's answer for the caller (`email`, normalized) and an optional shared mailbox."""
     local, domain = split_email(email)
-    caller_prefix = lookup_prefix(local)
-    prefixes = [caller_prefix]
-    mailbox_prefix = None
+    partition = lookup_partition(domain)
+    own = _rows(services, partition, lookup_prefix(local))
+    chosen = _working(own)
+    if chosen is not None:
+        _mark_seen(services, chosen, email)
+        return _licensed(email, chosen)
+
+    shared: list[Any] = []
     if mailbox is not None and mailbox != email:
         mailbox_local, mailbox_domain = split_email(mailbox)
         # A shared mailbox counts only in the caller's own domain.
         if mailbox_domain == domain:
-            mailbox_prefix = lookup_prefix(mailbox_local)
-            prefixes.append(mailbox_prefix)
-    ranges = " or ".join([*map(_range, prefixes), _AUTO_ROWS])
-    partition = lookup_partition(domain)
-    rows = list(
-        lookup_table(services).query_entities(f"PartitionKey eq {odata(partition)} and ({ranges})")
-    )
-    own = [row for row in rows if row["RowKey"].startswith(caller_prefix)]
-    shared = [row for row in rows if mailbox_prefix and row["RowKey"].startswith(mailbox_prefix)]
-    for holder, candidates in ((email, own), (mailbox, shared)):
-        working = [row for row in candidates if row.get("status") in WORKING]
-        if working and holder is not None:
-            chosen = min(working, key=lambda row: (_PREFERENCE[row["status"]], row["RowKey"]))
-            _mark_seen(services, chosen, holder)
-            return _licensed(holder, chosen)
+            shared = _rows(services, partition, lookup_prefix(mailbox_local))
+            chosen = _working(shared)
+            if chosen is not None:
+                _mark_seen(services, chosen, mailbox)
+                return _licensed(mailbox, chosen)
 
-    auto = [row for row in rows if row["RowKey"].startswith(AUTO_PREFIX)]
-    granted = _auto_assign(services, email, tenant_id, auto)
+    granted = _auto_assign(services, email, tenant_id, partition)
     if granted is not None:
         return granted
     expired = any(row.get("status") == Status.EXPIRED.value for row in own + shared)
@@ -127,10 +132,20 @@ def _mark_seen(services: Services, row: Any, email: str) -> None:
 
 
 def _auto_assign(
-    services: Services, email: str, tenant_id: str | None, entries: list[Any]
+    services: Services, email: str, tenant_id: str | None, partition: str
 ) -> dict[str, Any] | None:
-    for entry in sorted(entries, key=lambda row: row["RowKey"]):
-        if entry.get("status") not in WORKING or not tenant_id:
+    if not tenant_id:
+        return None
+    absent = auto_assign_absence(services)
+    now = services.clock()
+    if absent.known(partition, now):
+        return None
+    entries = _rows(services, partition, AUTO_PREFIX)
+    if not entries:
+        absent.remember(partition, now)
+        return None
+    for entry in entries:
+        if entry.get("status") not in WORKING:
             continue
         if entry.get("tenant_id") != tenant_id:
             continue

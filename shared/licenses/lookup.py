@@ -10,19 +10,50 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
-from shared.licenses.model import auto_entity, lookup_entity, lookup_key
+from shared.licenses.model import auto_entity, lookup_entity, lookup_key, lookup_partition
 from shared.services import Services
 from shared.storage.clients import LICENSE_LOOKUP_TABLE
 from shared.subscriptions.model import Subscription
 from shared.subscriptions.store import MAX_TRANSACTION_OPERATIONS
 
 logger = logging.getLogger(__name__)
+
+# How long a process trusts having seen no auto-assign rows in a domain: an unlicensed user's
+# check then costs one request, and a domain listed elsewhere takes effect within this time.
+AUTO_ABSENCE_TTL = timedelta(seconds=60)
+_AUTO_ABSENCE_GATEWAY = "auto_assign_absence"
+_AUTO_ABSENCE_MAX = 10_000
+
+
+class AutoAssignAbsence:
+    """Look-up partitions (domains) this process recently found without auto-assign rows."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, datetime] = {}
+
+    def known(self, partition: str, now: datetime) -> bool:
+        until = self._until.get(partition)
+        return until is not None and now < until
+
+    def remember(self, partition: str, now: datetime) -> None:
+        if len(self._until) >= _AUTO_ABSENCE_MAX:
+            self._until.clear()
+        self._until[partition] = now + AUTO_ABSENCE_TTL
+
+    def forget(self, partitions: Iterable[str]) -> None:
+        for partition in partitions:
+            self._until.pop(partition, None)
+
+
+def auto_assign_absence(services: Services) -> AutoAssignAbsence:
+    return services.gateway(_AUTO_ABSENCE_GATEWAY, lambda _: AutoAssignAbsence())
 
 
 def lookup_table(services: Services) -> TableClient:
@@ -109,6 +140,9 @@ def write_auto_entries(
     services: Services, subscription: Subscription, removed_domains: Iterable[str] = ()
 ) -> None:
     """The `~auto|` rows of the subscription's domains; a failure is left to reconciliation."""
+    auto_assign_absence(services).forget(
+        lookup_partition(domain) for domain in subscription.auto_assign_domains
+    )
     try:
         upsert_lookups(
             services, (auto_entity(subscription, d) for d in subscription.auto_assign_domains)

@@ -13,8 +13,8 @@ from shared.identity.local_users import local_user
 from shared.licenses import seats
 from shared.licenses.auto_assign import normalize_domain, set_auto_assign
 from shared.licenses.check import check_license
-from shared.licenses.lookup import lookup_table
-from shared.licenses.model import lookup_key
+from shared.licenses.lookup import AUTO_ABSENCE_TTL, lookup_table, upsert_lookups
+from shared.licenses.model import auto_entity, lookup_key
 from shared.licenses.reconcile import reconcile
 from shared.licenses.sync import request_lookup_sync
 from shared.services import Services
@@ -242,3 +242,25 @@ def test_domains_are_normalized(given: str, expected: str) -> None:
 def test_bad_and_public_domains_are_refused(given: str) -> None:
     with pytest.raises(ValueError):
         normalize_domain(given)
+
+
+def test_a_domain_seen_without_auto_assign_is_read_again_after_a_minute(
+    services: Services, clock: Clock
+) -> None:
+    subscription = make_subscription(services, quantity=5)
+    assert_unlicensed(check(services, "ann@contoso.com"), "ann@contoso.com", "no_license")
+    # Listed by this process: effective at once.
+    set_auto_assign(services, subscription, ["contoso.com"], actor=ACTOR)
+    assert check(services, "ann@contoso.com")["licensed"] is True
+
+    other = make_subscription(services, "owner@fabrikam.com", quantity=5)
+    assert_unlicensed(check(services, "bob@fabrikam.com"), "bob@fabrikam.com", "no_license")
+    # Listed by another process (its rows written behind this one's back): within a minute.
+    upsert_lookups(
+        services,
+        [auto_entity(other.with_changes(auto_assign_domains=("fabrikam.com",)), "fabrikam.com")],
+    )
+    change_record(services, other.id, auto_assign_domains=("fabrikam.com",))
+    assert_unlicensed(check(services, "bob@fabrikam.com"), "bob@fabrikam.com", "no_license")
+    clock.advance(AUTO_ABSENCE_TTL + timedelta(seconds=1))
+    assert check(services, "bob@fabrikam.com")["licensed"] is True
