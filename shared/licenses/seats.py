@@ -96,8 +96,8 @@ DIRECT_ENQUEUE_LIMIT = 5
 EMAIL_HOLD = timedelta(minutes=30)
 # A batch row older than this belongs to a request that died (functionTimeout is 5 minutes).
 BATCH_TIMEOUT = timedelta(minutes=6)
-# The Table service refuses a filter of more than 15 comparisons; existing seats are read by
-# key up to this many addresses, by key range beyond
+# The Table service refuses a filter of more than 15 comparisons; existing seats are named in
+# the filter up to this many addresses, read by key range alone beyond
 # (https://learn.microsoft.com/rest/api/storageservices/querying-tables-and-entities).
 MAX_KEYS_IN_FILTER = 12
 # Every seat another request takes makes our read stale once; a request racing many others for
@@ -389,25 +389,33 @@ def rollback_batch(services: Services, subscription_id: str, batch: str) -> bool
 def existing_seats(
     services: Services, subscription: Subscription, emails: Sequence[str]
 ) -> dict[str, Any]:
-    """The seat rows of those addresses that exist, by address, in one partition query."""
+    """The seat rows of those addresses that exist, by address, in one request.
+
+    One address is a point read. More are one key range, from the first address's key to the
+    last's; up to MAX_KEYS_IN_FILTER of them are also named in the filter, so only their rows
+    come back. (The range is what the Table service seeks on: an `or` of keys alone would
+    make it scan the whole partition, outbox and activity rows included.)
+    """
     if not emails:
         return {}
-    keys = sorted(seat_key(email) for email in emails)
-    partition = f"PartitionKey eq {odata(subscription.id)}"
-    if len(keys) <= MAX_KEYS_IN_FILTER:
-        wanted = " or ".join(f"RowKey eq {odata(key)}" for key in keys)
-        query = f"{partition} and ({wanted})"
-    else:
-        query = f"{partition} and RowKey ge {odata(keys[0])} and RowKey le {odata(keys[-1])}"
-    found: dict[str, Any] = {}
-    wanted_emails = set(emails)
-    rows = subscriptions_table(services).query_entities(
-        query, select=[*SEAT_COLUMNS, "batch", "staged"], results_per_page=1000
+    columns = [*SEAT_COLUMNS, "batch", "staged"]
+    table = subscriptions_table(services)
+    keys = sorted({seat_key(email) for email in emails})
+    if len(keys) == 1:
+        try:
+            row = table.get_entity(subscription.id, keys[0], select=columns)
+        except ResourceNotFoundError:
+            return {}
+        return {row["email"]: row}
+    query = (
+        f"PartitionKey eq {odata(subscription.id)} "
+        f"and RowKey ge {odata(keys[0])} and RowKey le {odata(keys[-1])}"
     )
-    for row in rows:
-        if row["email"] in wanted_emails:
-            found[row["email"]] = row
-    return found
+    if len(keys) <= MAX_KEYS_IN_FILTER:
+        query += " and (" + " or ".join(f"RowKey eq {odata(key)}" for key in keys) + ")"
+    wanted = set(emails)
+    rows = table.query_entities(query, select=columns, results_per_page=1000)
+    return {row["email"]: row for row in rows if row["email"] in wanted}
 
 
 def get_seat(services: Services, subscription_id: str, email: str) -> Any:
