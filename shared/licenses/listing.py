@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,7 +26,6 @@ from shared.services import Services
 from shared.storage.keys import encode_key
 from shared.subscriptions.model import SEAT_PREFIX, Subscription, prefix_upper_bound
 from shared.subscriptions.store import subscriptions_table
-from shared.timefmt import iso
 from shared.validation import normalize_email
 
 CSV_EXPORT_HEADER = ["email", "label", "status", "assigned_at", "last_seen_at"]
@@ -104,8 +104,9 @@ def list_licenses(
             break
     more = pages.continuation_token is not None or len(items) > query.limit
     items = items[: query.limit]
+    stamps: dict[datetime, str] = {}
     return {
-        "items": [license_document(seat, status) for seat in items],
+        "items": [license_document(seat, status, stamps) for seat in items],
         "next_cursor": encode_cursor(items[-1]["RowKey"]) if more and items else None,
     }
 
@@ -136,15 +137,16 @@ def export_csv(services: Services, subscription: Subscription, label: str | None
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_EXPORT_HEADER)
+    stamps: dict[datetime, str] = {}
     for seat in all_seats(services, subscription.id, label):
-        last_seen = seat.get("last_seen_at")
+        document = license_document(seat, status, stamps)
         writer.writerow(
             [
-                _guard(seat["email"]),
-                _guard(seat.get("label") or ""),
+                _guard(document["email"]),
+                _guard(document["label"] or ""),
                 status,
-                iso(seat["assigned_at"]),
-                iso(last_seen) if last_seen is not None else "",
+                document["assigned_at"],
+                document["last_seen_at"] or "",
             ]
         )
     return out.getvalue()

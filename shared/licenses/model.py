@@ -124,17 +124,30 @@ def license_view(seat: Any, status: str) -> LicenseView:
     )
 
 
-def license_document(seat: Any, status: str) -> dict[str, Any]:
-    """The License as a JSON-ready dict: listing a thousand skips building models."""
+def license_document(
+    seat: Any, status: str, stamps: dict[datetime, str] | None = None
+) -> dict[str, Any]:
+    """The License as a JSON-ready dict: listing a thousand skips building models.
+
+    `stamps` remembers formatted times across calls: seats assigned together share theirs.
+    """
+    memo = stamps if stamps is not None else {}
     last_seen = seat.get("last_seen_at")
     return {
         "email": seat["email"],
         "status": status,
         "label": seat.get("label") or None,
-        "assigned_at": iso(seat["assigned_at"]),
+        "assigned_at": _stamp(seat["assigned_at"], memo),
         "assigned_by": seat.get("assigned_by") or "",
-        "last_seen_at": iso(last_seen) if last_seen is not None else None,
+        "last_seen_at": _stamp(last_seen, memo) if last_seen is not None else None,
     }
+
+
+def _stamp(moment: datetime, memo: dict[datetime, str]) -> str:
+    text = memo.get(moment)
+    if text is None:
+        text = memo[moment] = iso(moment)
+    return text
 
 
 # --- the look-up -------------------------------------------------------------------------
