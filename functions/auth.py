@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from http.cookies import CookieError, SimpleCookie
 from typing import Annotated
 
 import azure.functions as func
@@ -104,7 +103,7 @@ def complete_sign_in_callback(request: ApiRequest) -> Reply:
     query: CallbackQuery = request.query
     answer = {name: value for name, value in query.model_dump().items() if value is not None}
     services = request.services
-    result = complete_sign_in(services, _cookie(request, SIGN_IN_COOKIE), answer)
+    result = complete_sign_in(services, request.cookie(SIGN_IN_COOKIE), answer)
     if request.principal.kind is PrincipalKind.USER:
         # A new sign-in replaces whatever session this browser had.
         end_session(services, request.principal)
@@ -165,16 +164,3 @@ def redirect_to_admin_consent(request: ApiRequest) -> Reply:
 def sweep_sessions(timer: func.TimerRequest) -> None:
     """Delete the rows of ended sessions and abandoned sign-ins, hourly."""
     sweep_expired(get_services())
-
-
-def _cookie(request: ApiRequest, name: str) -> str | None:
-    header = request.header("cookie")
-    if not header:
-        return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except CookieError:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel is not None else None

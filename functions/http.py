@@ -104,6 +104,9 @@ class ApiRequest:
     def header(self, name: str) -> str | None:
         return self.raw.headers.get(name)
 
+    def cookie(self, name: str) -> str | None:
+        return request_cookies(self.raw).get(name)
+
 
 Handler = Callable[[ApiRequest], Any]
 
@@ -180,7 +183,7 @@ def _parse(spec: EndpointSpec, services: Services, req: func.HttpRequest) -> Api
 
     query = None
     if spec.query is not None:
-        query = spec.query.model_validate(_single_valued(req.params))
+        query = spec.query.model_validate(dict(req.params))
     body: Any = None
     text = ""
     if spec.body_kind is BodyKind.JSON:
@@ -193,7 +196,7 @@ def _parse(spec: EndpointSpec, services: Services, req: func.HttpRequest) -> Api
 def _principal(spec: EndpointSpec, services: Services, req: func.HttpRequest) -> Principal:
     if spec.auth is Auth.WEBHOOK:
         return ANONYMOUS
-    principal = resolve_principal(services, req.headers, _cookies(req))
+    principal = resolve_principal(services, req.headers, request_cookies(req))
     if principal.via_cookie and req.method in STATE_CHANGING:
         if req.headers.get("origin") != services.settings.portal_origin:
             raise Forbidden(
@@ -213,7 +216,8 @@ def _principal(spec: EndpointSpec, services: Services, req: func.HttpRequest) ->
     return principal
 
 
-def _cookies(req: func.HttpRequest) -> Mapping[str, str]:
+def request_cookies(req: func.HttpRequest) -> Mapping[str, str]:
+    """The request's cookies; none at all when the header is malformed."""
     header = req.headers.get("cookie")
     if not header:
         return {}
@@ -223,10 +227,6 @@ def _cookies(req: func.HttpRequest) -> Mapping[str, str]:
     except CookieError:
         return {}
     return {name: morsel.value for name, morsel in jar.items()}
-
-
-def _single_valued(params: Mapping[str, str]) -> dict[str, str]:
-    return {key: value for key, value in params.items()}
 
 
 def _json_body(spec: EndpointSpec, raw_body: bytes, req: func.HttpRequest) -> BaseModel:
