@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import azure.functions as func
 
@@ -97,7 +96,3 @@ def ms(seconds: float) -> str:
 
 def ratio(ours: float, floor: float) -> str:
     return f"{ours / floor:.3f}"
-
-
-def drop(_: Any) -> None:
-    """Consume a value (keeps linters quiet about unused results)."""

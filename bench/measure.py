@@ -16,6 +16,7 @@ from shared.licenses.lookup import lookup_table
 from shared.licenses.model import SEAT_COLUMNS, SEAT_RANGE, lookup_key, odata
 from shared.licenses.seats import Requested, assign
 from shared.storage.clients import LICENSE_LOOKUP_TABLE, SUBSCRIPTIONS_TABLE
+from shared.subscriptions.model import RECORD_ROW
 from shared.subscriptions.store import (
     MAX_TRANSACTION_OPERATIONS,
     get_subscription,
@@ -137,7 +138,7 @@ def assign_1000(environment: Environment) -> dict[str, str]:
         written = [
             row
             for row in subscriptions_table(services).query_entities(
-                f"PartitionKey eq {odata(subscription.id)} and RowKey ne 'record'"
+                f"PartitionKey eq {odata(subscription.id)} and RowKey ne {odata(RECORD_ROW)}"
             )
         ]
         lookups = list(

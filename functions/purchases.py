@@ -31,7 +31,7 @@ class CheckoutUrl(BaseModel):
     body=CheckoutBody,
     response=CheckoutUrl,
     status=201,
-    errors=(401, 403, 422, 502, 503),
+    errors=(401, 403, 409, 422, 502, 503),
 )
 def create_checkout(request: ApiRequest) -> Reply:
     """Create a pending subscription owned by the caller and its Stripe Checkout Session."""

@@ -7,12 +7,11 @@ on the delegate's next request, with no handler involved.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from azure.core import MatchConditions
-from azure.data.tables import TransactionOperation, UpdateMode
+from azure.data.tables import TransactionOperation
 
 from shared.admins.model import (
     INVITATION_INDEX_ROW,
@@ -32,7 +31,6 @@ from shared.admins.model import (
 )
 from shared.admins.rows import (
     delete_directory_row,
-    partition_page,
     partition_row,
     put_directory_row,
     submit_changes,
@@ -45,11 +43,14 @@ from shared.subscriptions.access import Access, Role
 from shared.subscriptions.activity import activity_row
 from shared.subscriptions.memberships import remove_membership
 from shared.subscriptions.model import ADMIN_PREFIX, Permission, Subscription, sorted_permissions
-from shared.subscriptions.store import Operation, retry_on_conflict
+from shared.subscriptions.store import (
+    Operation,
+    partition_page,
+    replace_if_unchanged,
+    retry_on_conflict,
+)
 from shared.timefmt import iso
 from shared.tokens import new_token, token_hash
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -327,15 +328,7 @@ def _invitation_email(
 
 
 def _update(admin: Administrator, etag: str | None) -> Operation:
-    return (
-        TransactionOperation.UPDATE,
-        admin.to_entity(),
-        {
-            "mode": UpdateMode.REPLACE,
-            "etag": etag,
-            "match_condition": MatchConditions.IfNotModified,
-        },
-    )
+    return replace_if_unchanged(admin.to_entity(), etag)
 
 
 def _put_pointers(

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
 from azure.data.tables import TransactionOperation
 from pydantic import BaseModel
 
-from shared.admins.model import new_id, plausible_id
+from shared.admins.model import new_id, plausible_id, with_view
 from shared.admins.rows import (
     delete_directory_row,
-    partition_page,
     partition_row,
     put_directory_row,
     submit_changes,
@@ -23,11 +19,9 @@ from shared.identity.resolve import API_KEY_PREFIX
 from shared.services import Services
 from shared.subscriptions.activity import activity_row
 from shared.subscriptions.model import KEY_PREFIX, Permission, Subscription, sorted_permissions
-from shared.subscriptions.store import retry_on_conflict, submit
+from shared.subscriptions.store import partition_page, retry_on_conflict, submit
 from shared.timefmt import Timestamp
 from shared.tokens import new_token, token_hash
-
-logger = logging.getLogger(__name__)
 
 
 class ApiKeyView(BaseModel):
@@ -47,12 +41,6 @@ class CreatedApiKey(ApiKeyView):
 class ApiKeyList(BaseModel):
     items: list[ApiKeyView]
     next_cursor: str | None = None
-
-
-@dataclass(frozen=True)
-class IssuedKey:
-    api_key: ApiKey
-    key: str
 
 
 def api_key_view(api_key: ApiKey) -> ApiKeyView:
@@ -82,7 +70,7 @@ def create_key(
         subscription_id=subscription.id,
         id=new_id(now),
         name=name,
-        permissions=frozenset(permissions) | {Permission.VIEW},
+        permissions=with_view(permissions),
         key_hash=hashed,
         created_at=now,
         created_by=principal.actor,

@@ -7,12 +7,10 @@ the row's (resent, or the invitation revoked) is unknown; an accepted one is use
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from datetime import datetime
 
-from azure.core import MatchConditions
-from azure.data.tables import TransactionOperation, UpdateMode
+from azure.data.tables import TransactionOperation
 from pydantic import BaseModel
 
 from shared.admins.administrators import get_administrator
@@ -22,7 +20,6 @@ from shared.admins.model import (
     AdminStatus,
     invitation_index_key,
     invite_email_key,
-    plausible_id,
 )
 from shared.admins.rows import delete_directory_row, directory_row, submit_changes
 from shared.errors import Conflict, Forbidden, Gone, NotFound
@@ -33,13 +30,11 @@ from shared.subscriptions.access import Access, Role, delegate_permissions
 from shared.subscriptions.activity import activity_row
 from shared.subscriptions.memberships import add_membership
 from shared.subscriptions.model import Subscription, sorted_permissions
-from shared.subscriptions.store import get_subscription, retry_on_conflict
+from shared.subscriptions.store import get_subscription, replace_if_unchanged, retry_on_conflict
 from shared.subscriptions.views import SubscriptionView, subscription_view
 from shared.timefmt import Timestamp
 from shared.tokens import hash_matches, plausible_token, token_hash
 from shared.validation import normalize_email
-
-logger = logging.getLogger(__name__)
 
 
 class InvitationDetails(BaseModel):
@@ -150,15 +145,7 @@ def accept(services: Services, principal: Principal, token: str) -> Subscription
         submit_changes(
             services,
             [
-                (
-                    TransactionOperation.UPDATE,
-                    accepted.to_entity(),
-                    {
-                        "mode": UpdateMode.REPLACE,
-                        "etag": admin.etag,
-                        "match_condition": MatchConditions.IfNotModified,
-                    },
-                ),
+                replace_if_unchanged(accepted.to_entity(), admin.etag),
                 (
                     TransactionOperation.CREATE,
                     activity_row(
@@ -204,8 +191,6 @@ def _pending(
     services: Services, subscription_id: str, admin_id: str, address: str, now: datetime
 ) -> PendingInvitation | None:
     # The pointer only points: the subscription's partition decides.
-    if not plausible_id(admin_id):
-        return None
     try:
         admin = get_administrator(services, subscription_id, admin_id)
         subscription = get_subscription(services, subscription_id)

@@ -7,10 +7,8 @@ from typing import Any
 
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
-from shared.paging import decode_cursor, encode_cursor
 from shared.services import Services
 from shared.storage.clients import DIRECTORY_TABLE
-from shared.subscriptions.model import prefix_upper_bound
 from shared.subscriptions.store import ConcurrentChange, Operation, submit, subscriptions_table
 
 logger = logging.getLogger(__name__)
@@ -32,26 +30,6 @@ def partition_row(services: Services, subscription_id: str, row_key: str) -> Any
         return subscriptions_table(services).get_entity(subscription_id, row_key)
     except ResourceNotFoundError:
         return None
-
-
-def partition_page(
-    services: Services, subscription_id: str, prefix: str, limit: int, cursor: str | None
-) -> tuple[list[Any], str | None]:
-    """One page of the partition's rows of a kind, in row-key order, and the next cursor."""
-    low = decode_cursor(cursor, prefix) if cursor else prefix
-    rows = subscriptions_table(services).query_entities(
-        "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
-        parameters={"pk": subscription_id, "low": low, "high": prefix_upper_bound(prefix)},
-        results_per_page=min(limit + 1, 1000),
-    )
-    items: list[Any] = []
-    for row in rows:
-        items.append(row)
-        if len(items) > limit:
-            break
-    page = items[:limit]
-    more = len(items) > limit
-    return page, (encode_cursor(page[-1]["RowKey"]) if more and page else None)
 
 
 def directory_row(services: Services, partition_key: str, row_key: str) -> Any | None:

@@ -19,8 +19,6 @@ What local Stripe knows lives in the directory table, in partitions of its own:
 from __future__ import annotations
 
 import calendar
-import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -45,6 +43,7 @@ from shared.errors import Conflict, NotFound
 from shared.services import Services
 from shared.storage.clients import DIRECTORY_TABLE
 from shared.storage.keys import encode_key
+from shared.subscriptions.model import prefix_upper_bound
 from shared.subscriptions.store import ConcurrentChange, get_subscription, retry_on_conflict
 
 logger = logging.getLogger(__name__)
@@ -256,9 +255,7 @@ def signature_header(payload: bytes, secret: str, timestamp: int | None = None) 
     """The Stripe-Signature header Stripe sends: t=…,v1=HMAC-SHA256(secret, "{t}.{payload}")
     (https://docs.stripe.com/webhooks#verify-manually)."""
     moment = int(time.time()) if timestamp is None else timestamp
-    signed = f"{moment}.".encode() + payload
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"t={moment},v1={digest}"
+    return str(stripe.WebhookSignature.generate_signature_header(payload.decode(), secret, moment))
 
 
 def deliver(services: Services, event: dict[str, Any]) -> Outcome:
@@ -333,7 +330,11 @@ class LocalPayments:
         low = after if after and after.startswith(_INVOICE) else _INVOICE
         rows = self.table.query_entities(
             "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
-            parameters={"pk": _CUSTOMER + encode_key(customer_id), "low": low, "high": "invoice}"},
+            parameters={
+                "pk": _CUSTOMER + encode_key(customer_id),
+                "low": low,
+                "high": prefix_upper_bound(_INVOICE),
+            },
         )
         found: list[tuple[str, dict[str, Any]]] = []
         for row in rows:
@@ -448,9 +449,7 @@ class LocalPayments:
                 match_condition=MatchConditions.IfNotModified,
             )
         except ResourceModifiedError:
-            raise Conflict(
-                "the checkout is being completed already", code="checkout_busy"
-            ) from None
+            raise _busy() from None
 
         metadata = json.loads(row["metadata"])
         quantity = int(row["quantity"])
@@ -522,9 +521,7 @@ class LocalPayments:
         try:
             self.table.create_entity(state.row)
         except ResourceExistsError:  # pragma: no cover - ids are random
-            raise Conflict(
-                "the checkout is being completed already", code="checkout_busy"
-            ) from None
+            raise _busy() from None
         self._store_invoice(invoice)
         for event in events:
             deliver(self.services, event)

@@ -25,7 +25,7 @@ from msal.exceptions import MsalError
 
 from shared.errors import BadRequest, InvalidToken, Problem, UpstreamUnavailable
 from shared.identity.entra_tokens import TokenRules, email_claim, entra_keys, verify_token
-from shared.identity.sessions import SignedInUser
+from shared.identity.sessions import SignedInUser, cookie_header
 from shared.services import Services
 from shared.storage.clients import SESSIONS_TABLE
 from shared.tokens import new_token, plausible_token, token_hash
@@ -293,13 +293,4 @@ def cleared_sign_in_cookie(*, secure: bool) -> str:
 def _cookie(value: str, max_age: int, *, secure: bool) -> str:
     # SameSite=Lax: Microsoft sends the browser back with a top-level GET (response_mode
     # query), which carries Lax cookies; the answer holds only a PKCE-bound code, never a token.
-    attributes = [
-        f"{SIGN_IN_COOKIE}={value}",
-        f"Path={SIGN_IN_COOKIE_PATH}",
-        f"Max-Age={max_age}",
-        "HttpOnly",
-        "SameSite=Lax",
-    ]
-    if secure:
-        attributes.append("Secure")
-    return "; ".join(attributes)
+    return cookie_header(SIGN_IN_COOKIE, value, max_age, path=SIGN_IN_COOKIE_PATH, secure=secure)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,8 +12,6 @@ from shared.identity.principal import Principal, PrincipalKind
 from shared.services import Services
 from shared.storage.clients import SESSIONS_TABLE
 from shared.tokens import new_token, plausible_token, token_hash
-
-logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "smm_session"
 IDLE_TIMEOUT = timedelta(hours=8)
@@ -103,9 +100,14 @@ def cleared_session_cookie(*, secure: bool) -> str:
 
 
 def _cookie(value: str, max_age: int, *, secure: bool) -> str:
+    return cookie_header(SESSION_COOKIE, value, max_age, path="/", secure=secure)
+
+
+def cookie_header(name: str, value: str, max_age: int, *, path: str, secure: bool) -> str:
+    """A Set-Cookie value: HttpOnly, SameSite=Lax, and Secure unless on plain-http localhost."""
     attributes = [
-        f"{SESSION_COOKIE}={value}",
-        "Path=/",
+        f"{name}={value}",
+        f"Path={path}",
         f"Max-Age={max_age}",
         "HttpOnly",
         "SameSite=Lax",

@@ -32,6 +32,7 @@ from shared.licenses.model import (
     AUTO_PREFIX,
     LOOKUP_SEPARATOR,
     day,
+    lookup_fields,
     lookup_partition,
     lookup_prefix,
     odata,
@@ -40,9 +41,8 @@ from shared.licenses.model import (
 )
 from shared.licenses.seats import AUTO_ASSIGN_ACTOR, Requested, assign
 from shared.services import Services
-from shared.subscriptions.model import Status
+from shared.subscriptions.model import Status, prefix_upper_bound
 from shared.subscriptions.store import get_subscription, subscriptions_table
-from shared.timefmt import iso
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ _PREFERENCE = {Status.ACTIVE.value: 0, Status.PAST_DUE.value: 1}
 
 def _rows(services: Services, partition: str, prefix: str) -> list[Any]:
     """The look-up rows whose key starts with the prefix: one range query."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    upper = prefix_upper_bound(prefix)
     return list(
         lookup_table(services).query_entities(
             f"PartitionKey eq {odata(partition)} and RowKey gt {odata(prefix)} "
@@ -166,12 +166,5 @@ def _auto_assign(
             )
         except (Conflict, NotFound):
             continue  # full, expired or gone since the look-up was written: try the next
-        end = subscription.current_period_end
-        return {
-            "licensed": True,
-            "email": email,
-            "status": subscription.status.value,
-            "subscription": subscription.name,
-            "expires_at": iso(end) if end is not None else None,
-        }
+        return _licensed(email, lookup_fields(subscription))
     return None

@@ -75,10 +75,6 @@ def seat_key(email: str) -> str:
     return SEAT_PREFIX + encode_key(email)
 
 
-def email_of_seat_key(row_key: str) -> str:
-    return decode_key(row_key[len(SEAT_PREFIX) :])
-
-
 SEAT_RANGE = (SEAT_PREFIX, prefix_upper_bound(SEAT_PREFIX))
 BATCH_RANGE = (BATCH_PREFIX, prefix_upper_bound(BATCH_PREFIX))
 # The columns a License needs; queries select only these.
@@ -111,17 +107,6 @@ def license_status(subscription: Subscription) -> str:
     if subscription.status is Status.EXPIRED:
         return LicenseStatus.EXPIRED
     return LicenseStatus.ACTIVE
-
-
-def license_view(seat: Any, status: str) -> LicenseView:
-    return LicenseView(
-        email=seat["email"],
-        status=status,
-        label=seat.get("label") or None,
-        assigned_at=seat["assigned_at"],
-        assigned_by=seat.get("assigned_by") or "",
-        last_seen_at=seat.get("last_seen_at"),
-    )
 
 
 def license_document(

@@ -203,18 +203,7 @@ def _assign_once(
     outbox: list[dict[str, Any]] = []
     entries: list[OutboxEntry] = []
     for item in new:
-        entity, entry = outbox_row(
-            subscription.id,
-            to=item.email,
-            template=WELCOME_TEMPLATE,
-            params={
-                "email": item.email,
-                "subscription_name": subscription.name,
-                "assigned_by": assigned_by,
-            },
-            now=now,
-        )
-        entity["batch"] = batch
+        entity, entry = _welcome(subscription, item.email, assigned_by, now, batch)
         if held:
             entity["not_before"] = now + EMAIL_HOLD
         outbox.append(entity)
@@ -425,6 +414,21 @@ def get_seat(services: Services, subscription_id: str, email: str) -> Any:
         raise NotFound("this address holds no license of the subscription") from None
 
 
+def _welcome(
+    subscription: Subscription, email: str, assigned_by: str, now: datetime, batch: str
+) -> tuple[dict[str, Any], OutboxEntry]:
+    """The welcome email's outbox row, tagged with the change that writes it."""
+    entity, entry = outbox_row(
+        subscription.id,
+        to=email,
+        template=WELCOME_TEMPLATE,
+        params={"email": email, "subscription_name": subscription.name, "assigned_by": assigned_by},
+        now=now,
+    )
+    entity["batch"] = batch
+    return entity, entry
+
+
 def unassign(services: Services, subscription: Subscription, email: str, *, actor: str) -> None:
     """Free the address's seat: the seat row and the count go in one transaction."""
     fresh: list[Subscription] = [subscription]
@@ -540,18 +544,7 @@ def reassign(
             assigned_by=actor,
             batch=request,
         )
-        entity, entry = outbox_row(
-            current.id,
-            to=new,
-            template=WELCOME_TEMPLATE,
-            params={
-                "email": new,
-                "subscription_name": current.name,
-                "assigned_by": assigned_by or actor,
-            },
-            now=now,
-        )
-        entity["batch"] = request
+        entity, entry = _welcome(current, new, assigned_by or actor, now, request)
         operations: list[Operation] = [
             (
                 "delete",

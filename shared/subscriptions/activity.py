@@ -8,10 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.paging import decode_cursor, encode_cursor
 from shared.services import Services
-from shared.subscriptions.model import ACTIVITY_PREFIX, prefix_upper_bound
-from shared.subscriptions.store import subscriptions_table
+from shared.subscriptions.model import ACTIVITY_PREFIX
+from shared.subscriptions.store import partition_page
 from shared.timefmt import Timestamp
 
 # Row keys sort ascending; inverting the time makes the newest row come first.
@@ -56,19 +55,7 @@ def activity_row(
 def list_activity(
     services: Services, subscription_id: str, limit: int, cursor: str | None
 ) -> ActivityPage:
-    low = decode_cursor(cursor, ACTIVITY_PREFIX) if cursor else ACTIVITY_PREFIX
-    rows = subscriptions_table(services).query_entities(
-        "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
-        parameters={"pk": subscription_id, "low": low, "high": prefix_upper_bound(ACTIVITY_PREFIX)},
-        results_per_page=limit,
-    )
-    items: list[Any] = []
-    for row in rows:
-        items.append(row)
-        if len(items) == limit + 1:
-            break
-    more = len(items) > limit
-    page = items[:limit]
+    page, next_cursor = partition_page(services, subscription_id, ACTIVITY_PREFIX, limit, cursor)
     return ActivityPage(
         items=[
             ActivityView(
@@ -80,5 +67,5 @@ def list_activity(
             )
             for row in page
         ],
-        next_cursor=encode_cursor(page[-1]["RowKey"]) if more and page else None,
+        next_cursor=next_cursor,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from azure.core import MatchConditions
@@ -18,9 +18,10 @@ from azure.core.exceptions import (
 from azure.data.tables import TableClient, TableTransactionError, TransactionOperation, UpdateMode
 
 from shared.errors import Conflict, NotFound
+from shared.paging import decode_cursor, encode_cursor
 from shared.services import Services
 from shared.storage.clients import SUBSCRIPTIONS_TABLE
-from shared.subscriptions.model import RECORD_ROW, Subscription
+from shared.subscriptions.model import RECORD_ROW, Subscription, prefix_upper_bound
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +56,22 @@ def _plausible_id(subscription_id: str) -> bool:
     return 0 < len(subscription_id) <= 64 and all(c.isalnum() or c == "-" for c in subscription_id)
 
 
-def record_update(subscription: Subscription) -> Operation:
-    """The transaction operation that replaces the record if nobody changed it since we read it."""
+def replace_if_unchanged(entity: dict[str, Any], etag: str | None) -> Operation:
+    """The transaction operation that replaces a row if nobody changed it since it was read."""
     return (
         TransactionOperation.UPDATE,
-        subscription.to_entity(),
+        entity,
         {
             "mode": UpdateMode.REPLACE,
-            "etag": subscription.etag,
+            "etag": etag,
             "match_condition": MatchConditions.IfNotModified,
         },
     )
+
+
+def record_update(subscription: Subscription) -> Operation:
+    """Replace the subscription's record if nobody changed it since we read it."""
+    return replace_if_unchanged(subscription.to_entity(), subscription.etag)
 
 
 def submit(services: Services, operations: list[Operation]) -> list[Mapping[str, Any]]:
@@ -91,19 +97,6 @@ def submit(services: Services, operations: list[Operation]) -> list[Mapping[str,
         raise
 
 
-def chunks(operations: Iterable[Operation], size: int) -> list[list[Operation]]:
-    batch: list[Operation] = []
-    result = []
-    for operation in operations:
-        batch.append(operation)
-        if len(batch) == size:
-            result.append(batch)
-            batch = []
-    if batch:
-        result.append(batch)
-    return result
-
-
 def retry_on_conflict(attempt: Callable[[], T], *, retries: int = CONFLICT_RETRIES) -> T:
     """Run a read-modify-write until it wins, a bounded number of times, else 409."""
     for round_number in range(retries):
@@ -118,3 +111,23 @@ def retry_on_conflict(attempt: Callable[[], T], *, retries: int = CONFLICT_RETRI
         "the subscription is being changed by other requests; try again",
         code="concurrent_change",
     )
+
+
+def partition_page(
+    services: Services, subscription_id: str, prefix: str, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """One page of the partition's rows of a kind, in row-key order, and the next cursor."""
+    low = decode_cursor(cursor, prefix) if cursor else prefix
+    rows = subscriptions_table(services).query_entities(
+        "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
+        parameters={"pk": subscription_id, "low": low, "high": prefix_upper_bound(prefix)},
+        results_per_page=min(limit + 1, 1000),
+    )
+    items: list[Any] = []
+    for row in rows:
+        items.append(row)
+        if len(items) > limit:
+            break
+    page = items[:limit]
+    more = len(items) > limit
+    return page, (encode_cursor(page[-1]["RowKey"]) if more and page else None)
