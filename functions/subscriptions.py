@@ -10,7 +10,7 @@ from shared.billing.changes import billing_portal_url, change_subscription, list
 from shared.billing.checkout import MAX_NAME_LENGTH, MAX_QUANTITY, MIN_QUANTITY
 from shared.paging import PageQuery
 from shared.subscriptions.access import authorize
-from shared.subscriptions.listing import reachable_subscriptions
+from shared.subscriptions.listing import subscription_page
 from shared.subscriptions.views import SubscriptionPage, SubscriptionView, subscription_view
 from shared.timefmt import Timestamp
 from shared.validation import StrictModel
@@ -48,13 +48,14 @@ class InvoicePage(BaseModel):
 @endpoint(
     summary="The subscriptions the caller owns or administers",
     auth=Auth.MANAGER,
+    query=PageQuery,
     response=SubscriptionPage,
-    errors=(401,),
+    errors=(400, 401, 422),
 )
 def list_subscriptions(request: ApiRequest) -> SubscriptionPage:
-    """Every subscription the caller can reach, newest first."""
-    items = reachable_subscriptions(request.services, request.principal)
-    return SubscriptionPage(items=items, next_cursor=None)
+    """The subscriptions the caller can reach, newest first, a page at a time."""
+    query: PageQuery = request.query
+    return subscription_page(request.services, request.principal, query.limit, query.cursor)
 
 
 @bp.route(route="subscriptions/{subscription_id}", methods=["GET"])

@@ -63,6 +63,35 @@ def test_the_list_is_newest_first(api: ApiClient, services: Services) -> None:
     assert [s["id"] for s in items] == [newer.id, older.id]
 
 
+def test_the_list_is_paged(api: ApiClient, services: Services) -> None:
+    made = []
+    for number in range(5):
+        made.append(make_subscription(services, name=f"Client {number}"))
+        services.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    ann = api.login("ann@contoso.com")
+
+    seen: list[str] = []
+    cursor = None
+    for _ in range(5):
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = ann.get("/api/subscriptions", params=params).json()
+        assert len(page["items"]) <= 2
+        seen += [s["id"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert seen == [s.id for s in reversed(made)]
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"cursor": "bm90IG91cnM"}])
+def test_bad_subscription_paging_is_refused(api: ApiClient, params: dict[str, Any]) -> None:
+    ann = api.login("ann@contoso.com")
+    response = ann.get("/api/subscriptions", params=params)
+    assert response.status_code in (400, 422)
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
 # --- who may do what --------------------------------------------------------------------
 
 OPERATIONS = ("get", "rename", "quantity", "portal", "invoices")
