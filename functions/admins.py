@@ -21,9 +21,9 @@ from shared.validation import EmailAddress, StrictModel
 
 bp = func.Blueprint()
 
-ADMINS = "subscriptions/{subscription_id}/admins"
-ADMIN = "subscriptions/{subscription_id}/admins/{admin_id}"
-API_KEYS = "subscriptions/{subscription_id}/api-keys"
+ADMINS = "api/subscriptions/{subscription_id}/admins"
+ADMIN = "api/subscriptions/{subscription_id}/admins/{admin_id}"
+API_KEYS = "api/subscriptions/{subscription_id}/api-keys"
 
 
 class KeyPermission(StrEnum):
@@ -155,7 +155,7 @@ def resend_invitation(request: ApiRequest) -> Reply:
     return Reply(status=202)
 
 
-@bp.route(route="invitations/{token}", methods=["GET"])
+@bp.route(route="api/invitations/{token}", methods=["GET"])
 @endpoint(
     summary="What an invitation link offers (no sign-in needed)",
     auth=Auth.PUBLIC,
@@ -167,7 +167,7 @@ def get_invitation(request: ApiRequest) -> InvitationDetails:
     return invitations.invitation_details(request.services, request.route("token"))
 
 
-@bp.route(route="invitations/{token}/accept", methods=["POST"])
+@bp.route(route="api/invitations/{token}/accept", methods=["POST"])
 @endpoint(
     summary="Accept an invitation as the signed-in user",
     auth=Auth.USER,
@@ -179,7 +179,7 @@ def accept_invitation(request: ApiRequest) -> SubscriptionView:
     return invitations.accept(request.services, request.principal, request.route("token"))
 
 
-@bp.route(route="subscriptions/{subscription_id}/transfer", methods=["POST"])
+@bp.route(route="api/subscriptions/{subscription_id}/transfer", methods=["POST"])
 @endpoint(
     summary="Transfer ownership to an active administrator",
     auth=Auth.MANAGER,

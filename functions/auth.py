@@ -71,7 +71,7 @@ def _secure(request: ApiRequest) -> bool:
     return not request.services.settings.origin_is_plain_http
 
 
-@bp.route(route="auth/login", methods=["GET"])
+@bp.route(route="api/auth/login", methods=["GET"])
 @endpoint(
     summary="Sign in with Microsoft (work accounts): redirects to Microsoft",
     auth=Auth.PUBLIC,
@@ -90,7 +90,7 @@ def sign_in(request: ApiRequest) -> Reply:
     )
 
 
-@bp.route(route="auth/callback", methods=["GET"])
+@bp.route(route="api/auth/callback", methods=["GET"])
 @endpoint(
     summary="Microsoft's answer: completes sign-in, sets the session cookie, redirects to next",
     auth=Auth.PUBLIC,
@@ -117,7 +117,7 @@ def complete_sign_in_callback(request: ApiRequest) -> Reply:
     )
 
 
-@bp.route(route="auth/logout", methods=["POST"])
+@bp.route(route="api/auth/logout", methods=["POST"])
 @endpoint(summary="Sign out: ends the session", auth=Auth.PUBLIC, status=204, errors=(403,))
 def sign_out(request: ApiRequest) -> Reply:
     """End the session on the server, if any, and clear the cookie.
@@ -130,7 +130,7 @@ def sign_out(request: ApiRequest) -> Reply:
     return Reply(status=204, cookies=[cleared_session_cookie(secure=_secure(request))])
 
 
-@bp.route(route="me", methods=["GET"])
+@bp.route(route="api/me", methods=["GET"])
 @endpoint(summary="The signed-in user", auth=Auth.USER, response=Me, errors=(401, 403))
 def get_me(request: ApiRequest) -> Me:
     """Who is signed in, what they can reach and the invitations waiting for them."""
@@ -144,7 +144,7 @@ def get_me(request: ApiRequest) -> Me:
     )
 
 
-@bp.route(route="admin-consent", methods=["GET"])
+@bp.route(route="api/admin-consent", methods=["GET"])
 @endpoint(
     summary="Redirects an organization's administrator to consent to the add-in",
     auth=Auth.PUBLIC,

@@ -53,7 +53,7 @@ class Mailbox(BaseModel):
     items: list[MailboxEmail]
 
 
-@bp.route(route="dev/login", methods=["POST"])
+@bp.route(route="api/dev/login", methods=["POST"])
 @endpoint(summary="Local mode: sign in as any address", auth=Auth.PUBLIC, body=DevLogin, status=204)
 def dev_login(request: ApiRequest) -> Reply:
     """Start a session as if signed in with Microsoft."""
@@ -63,7 +63,7 @@ def dev_login(request: ApiRequest) -> Reply:
     return Reply(status=204, cookies=[session_cookie(session_id, secure=secure)])
 
 
-@bp.route(route="dev/token", methods=["POST"])
+@bp.route(route="api/dev/token", methods=["POST"])
 @endpoint(
     summary="Local mode: an add-in token from the local issuer",
     auth=Auth.PUBLIC,
@@ -79,7 +79,7 @@ def issue_dev_token(request: ApiRequest) -> AddinToken:
     return AddinToken(token=token)
 
 
-@bp.route(route="dev/emails", methods=["GET"])
+@bp.route(route="api/dev/emails", methods=["GET"])
 @endpoint(
     summary="Local mode: the local mailbox", auth=Auth.PUBLIC, query=MailboxQuery, response=Mailbox
 )

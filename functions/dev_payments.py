@@ -40,7 +40,7 @@ def _local(services: Services) -> LocalPayments:
     return gateway
 
 
-@bp.route(route="dev/checkout/{session_id}", methods=["GET"])
+@bp.route(route="api/dev/checkout/{session_id}", methods=["GET"])
 @endpoint(
     summary="Local payments: the checkout page",
     auth=Auth.PUBLIC,
@@ -53,7 +53,7 @@ def get_dev_checkout(request: ApiRequest) -> Reply:
     return Reply(page, content_type="text/html")
 
 
-@bp.route(route="dev/checkout/{session_id}/complete", methods=["POST"])
+@bp.route(route="api/dev/checkout/{session_id}/complete", methods=["POST"])
 @endpoint(
     summary="Local payments: pay the checkout; 303 to its success URL",
     auth=Auth.PUBLIC,
@@ -66,7 +66,7 @@ def complete_dev_checkout(request: ApiRequest) -> Reply:
     return Reply(status=303, headers={"Location": success_url})
 
 
-@bp.route(route="dev/subscriptions/{subscription_id}/events", methods=["POST"])
+@bp.route(route="api/dev/subscriptions/{subscription_id}/events", methods=["POST"])
 @endpoint(
     summary="Local payments: deliver a payment failure, recovery, cancellation or renewal",
     auth=Auth.PUBLIC,
@@ -83,7 +83,7 @@ def play_dev_events(request: ApiRequest) -> Reply:
     return Reply(Delivered(delivered=delivered), status=202)
 
 
-@bp.route(route="dev/billing/{customer_id}", methods=["GET"])
+@bp.route(route="api/dev/billing/{customer_id}", methods=["GET"])
 @endpoint(
     summary="Local payments: the billing portal page",
     auth=Auth.PUBLIC,

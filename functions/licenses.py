@@ -36,9 +36,9 @@ logger = logging.getLogger(__name__)
 
 bp = func.Blueprint()
 
-LICENSES = "subscriptions/{subscription_id}/licenses"
+LICENSES = "api/subscriptions/{subscription_id}/licenses"
 LICENSE = LICENSES + "/{email}"
-LICENSES_CSV = "subscriptions/{subscription_id}/licenses.csv"
+LICENSES_CSV = "api/subscriptions/{subscription_id}/licenses.csv"
 MANAGER_ERRORS = (401, 403, 404, 422)
 
 
@@ -212,7 +212,7 @@ def import_licenses_csv(request: ApiRequest) -> dict[str, Any]:
     return _assignment(outcome)
 
 
-@bp.route(route="subscriptions/{subscription_id}/auto-assign", methods=["PUT"])
+@bp.route(route="api/subscriptions/{subscription_id}/auto-assign", methods=["PUT"])
 @endpoint(
     summary="Set the email domains whose users get a free seat automatically",
     auth=Auth.MANAGER,
@@ -236,7 +236,7 @@ def set_auto_assign(request: ApiRequest) -> SubscriptionView:
     return subscription_view(updated, access)
 
 
-@bp.route(route="subscriptions/{subscription_id}/activity", methods=["GET"])
+@bp.route(route="api/subscriptions/{subscription_id}/activity", methods=["GET"])
 @endpoint(
     summary="The subscription's activity, newest first",
     auth=Auth.MANAGER,
@@ -251,7 +251,7 @@ def list_subscription_activity(request: ApiRequest) -> ActivityPage:
     return list_activity(request.services, subscription.id, query.limit, query.cursor)
 
 
-@bp.route(route="license", methods=["GET"])
+@bp.route(route="api/license", methods=["GET"])
 @endpoint(
     summary="The add-in's license check",
     auth=Auth.ADDIN,

@@ -9,7 +9,6 @@ from typing import Any
 from functions.http import Auth, BodyKind, EndpointSpec
 from shared.openapi import Operation, build_document
 
-ROUTE_PREFIX = "/api"
 _SECURITY = {
     Auth.PUBLIC: (),
     Auth.USER: ("session",),
@@ -34,7 +33,7 @@ def openapi_document() -> dict[str, Any]:
             method_name = str(getattr(method, "value", method)).upper()
             operations.append(
                 Operation(
-                    path=f"{ROUTE_PREFIX}/{description['route']}",
+                    path=f"/{description['route']}",
                     method=method_name,
                     operation_id=function.get_function_name(),
                     summary=spec.summary,

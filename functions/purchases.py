@@ -24,7 +24,7 @@ class CheckoutUrl(BaseModel):
     subscription_id: str
 
 
-@bp.route(route="checkout", methods=["POST"])
+@bp.route(route="api/checkout", methods=["POST"])
 @endpoint(
     summary="Start buying a subscription: the URL of its checkout page",
     auth=Auth.USER,
@@ -40,7 +40,7 @@ def create_checkout(request: ApiRequest) -> Reply:
     return Reply(CheckoutUrl(url=started.url, subscription_id=started.subscription_id), status=201)
 
 
-@bp.route(route="stripe/webhook", methods=["POST"])
+@bp.route(route="api/stripe/webhook", methods=["POST"])
 @endpoint(
     summary="Stripe's webhook deliveries (verified by Stripe-Signature)",
     auth=Auth.WEBHOOK,

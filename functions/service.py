@@ -21,7 +21,7 @@ class Health(BaseModel):
     status: str
 
 
-@bp.route(route="health", methods=["GET"])
+@bp.route(route="api/health", methods=["GET"])
 @endpoint(
     summary="Whether the service and its storage answer",
     auth=Auth.PUBLIC,
@@ -39,7 +39,7 @@ def get_health(request: ApiRequest) -> Reply:
     return Reply(Health(status="ok"))
 
 
-@bp.route(route="openapi.json", methods=["GET"])
+@bp.route(route="api/openapi.json", methods=["GET"])
 @endpoint(summary="The OpenAPI 3.1 document of this API", auth=Auth.PUBLIC, response=dict)
 def get_openapi(request: ApiRequest) -> dict[str, object]:
     """The OpenAPI document, generated from the registered functions."""

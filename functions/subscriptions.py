@@ -44,7 +44,7 @@ class InvoicePage(BaseModel):
     next_cursor: str | None
 
 
-@bp.route(route="subscriptions", methods=["GET"])
+@bp.route(route="api/subscriptions", methods=["GET"])
 @endpoint(
     summary="The subscriptions the caller owns or administers",
     auth=Auth.MANAGER,
@@ -58,7 +58,7 @@ def list_subscriptions(request: ApiRequest) -> SubscriptionPage:
     return subscription_page(request.services, request.principal, query.limit, query.cursor)
 
 
-@bp.route(route="subscriptions/{subscription_id}", methods=["GET"])
+@bp.route(route="api/subscriptions/{subscription_id}", methods=["GET"])
 @endpoint(
     summary="One subscription", auth=Auth.MANAGER, response=SubscriptionView, errors=(401, 404)
 )
@@ -70,7 +70,7 @@ def get_subscription(request: ApiRequest) -> SubscriptionView:
     return subscription_view(subscription, access)
 
 
-@bp.route(route="subscriptions/{subscription_id}", methods=["PATCH"])
+@bp.route(route="api/subscriptions/{subscription_id}", methods=["PATCH"])
 @endpoint(
     summary="Rename (owner) or change the seat count (`quantity`), billed pro rata",
     auth=Auth.MANAGER,
@@ -90,7 +90,7 @@ def update_subscription(request: ApiRequest) -> SubscriptionView:
     )
 
 
-@bp.route(route="subscriptions/{subscription_id}/billing-portal", methods=["POST"])
+@bp.route(route="api/subscriptions/{subscription_id}/billing-portal", methods=["POST"])
 @endpoint(
     summary="A billing portal session: invoices and payment methods (`billing`)",
     auth=Auth.MANAGER,
@@ -103,7 +103,7 @@ def create_billing_portal(request: ApiRequest) -> PortalUrl:
     return PortalUrl(url=url)
 
 
-@bp.route(route="subscriptions/{subscription_id}/invoices", methods=["GET"])
+@bp.route(route="api/subscriptions/{subscription_id}/invoices", methods=["GET"])
 @endpoint(
     summary="The subscription's invoices, newest first (`billing`)",
     auth=Auth.MANAGER,

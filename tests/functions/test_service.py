@@ -118,7 +118,7 @@ def test_every_registered_http_route_appears_with_its_methods(
 ) -> None:
     served: dict[str, set[str]] = {}
     for route in http_host.server.routes:
-        path = openapi_path("/api/" + route.template)
+        path = openapi_path("/" + route.template)
         served.setdefault(path, set()).update(method.lower() for method in route.methods)
     assert "/api/health" in served
     assert {path: set(item) for path, item in openapi["paths"].items()} == served

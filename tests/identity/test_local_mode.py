@@ -41,14 +41,14 @@ def test_without_dev_mode_no_local_route_is_registered() -> None:
     result = import_app(**PRODUCTION)
     assert result.returncode == 0, result.stderr
     routes = json.loads(result.stdout)
-    assert {"auth/login", "auth/callback", "auth/logout", "me", "admin-consent"} <= set(routes)
-    assert not [route for route in routes if route.startswith("dev/")]
+    assert {"api/auth/login", "api/auth/callback", "api/auth/logout", "api/me", "api/admin-consent"} <= set(routes)
+    assert not [route for route in routes if route.startswith("api/dev/")]
 
 
 def test_with_dev_mode_the_local_sign_in_and_token_routes_exist() -> None:
     result = import_app(DEV_MODE="true", AzureWebJobsStorage="UseDevelopmentStorage=true")
     assert result.returncode == 0, result.stderr
-    assert {"dev/login", "dev/token"} <= set(json.loads(result.stdout))
+    assert {"api/dev/login", "api/dev/token"} <= set(json.loads(result.stdout))
 
 
 @pytest.mark.parametrize("marker", ["WEBSITE_SITE_NAME", "WEBSITE_INSTANCE_ID"])

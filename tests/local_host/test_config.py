@@ -154,7 +154,8 @@ def test_an_empty_route_prefix_is_kept_empty(tmp_path: Path) -> None:
 
 def test_the_projects_host_json(tmp_path: Path) -> None:
     config = load_host_config(ROOT / "host.json")
-    assert config.route_prefix == "api"
+    # The portal owns the origin's root; every API route spells out its own "api/".
+    assert config.route_prefix == ""
     assert config.queues.max_dequeue_count == 5
     assert config.queues.visibility_timeout == timedelta(seconds=10)
     assert config.queues.max_polling_interval == timedelta(seconds=2)
