@@ -41,7 +41,13 @@ def test_without_dev_mode_no_local_route_is_registered() -> None:
     result = import_app(**PRODUCTION)
     assert result.returncode == 0, result.stderr
     routes = json.loads(result.stdout)
-    assert {"api/auth/login", "api/auth/callback", "api/auth/logout", "api/me", "api/admin-consent"} <= set(routes)
+    assert {
+        "api/auth/login",
+        "api/auth/callback",
+        "api/auth/logout",
+        "api/me",
+        "api/admin-consent",
+    } <= set(routes)
     assert not [route for route in routes if route.startswith("api/dev/")]
 
 
