@@ -16,26 +16,19 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import azure.functions as func
-from azure.core.exceptions import (
-    HttpResponseError,
-    ResourceExistsError,
-    ResourceModifiedError,
-    ResourceNotFoundError,
-)
+from azure.core.exceptions import AzureError
 from pydantic import BaseModel, ValidationError
 
 from shared.errors import (
     BadRequest,
-    Conflict,
     FieldError,
     Forbidden,
     InternalError,
-    NotFound,
     PayloadTooLarge,
     Problem,
-    StorageUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
+    storage_problem,
 )
 from shared.identity.principal import ANONYMOUS, Principal, PrincipalKind
 from shared.identity.resolve import resolve_principal
@@ -160,15 +153,8 @@ def _serve(spec: EndpointSpec, handler: Handler, req: func.HttpRequest) -> func.
         return problem_response(problem)
     except ValidationError as error:
         return problem_response(FieldError(validation_errors(error)))
-    except ResourceNotFoundError:
-        return problem_response(NotFound("the resource does not exist"))
-    except (ResourceModifiedError, ResourceExistsError):
-        return problem_response(Conflict("the resource was changed by another request; try again"))
-    except HttpResponseError as error:
-        logger.exception(
-            "storage request failed in %s: status %s", handler.__name__, error.status_code
-        )
-        return problem_response(StorageUnavailable("storage did not answer; try again"))
+    except AzureError as error:
+        return problem_response(storage_problem(error, handler.__name__))
     except Exception:
         logger.exception("unhandled error in %s", handler.__name__)
         return problem_response(InternalError("an unexpected error occurred"))

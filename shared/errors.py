@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+
+logger = logging.getLogger(__name__)
+
+# How long a client waits before retrying when storage is throttled or failing. Table Storage
+# rarely sends Retry-After itself; its guidance is to back off for seconds
+# (https://learn.microsoft.com/azure/storage/tables/storage-performance-checklist).
+STORAGE_RETRY_AFTER_SECONDS = 2
 
 
 class Problem(Exception):
@@ -75,6 +94,13 @@ class StorageUnavailable(Problem):
     status, code, title = 503, "storage_unavailable", "Storage is unavailable"
 
 
+class ConfigurationFault(Problem):
+    """The service is deployed wrongly (a role or a credential is missing): not the client's
+    doing, and not worth retrying soon. The detail says nothing of the deployment."""
+
+    status, code, title = 500, "configuration_error", "The service is not configured correctly"
+
+
 class UpstreamUnavailable(Problem):
     status, code, title = 503, "upstream_unavailable", "A service we depend on is unavailable"
 
@@ -85,3 +111,46 @@ class UpstreamError(Problem):
 
 def field_error(field: str, message: str) -> FieldError:
     return FieldError([{"field": field, "message": message}])
+
+
+def storage_problem(error: AzureError, operation: str) -> Problem:
+    """The problem document for an azure-core error from Table or Queue Storage, logged once.
+
+    The status decides, not the exception's class alone: a transaction's failure
+    (TableTransactionError) carries the failing operation's status.
+    """
+    status = error.status_code if isinstance(error, HttpResponseError) else None
+    if isinstance(error, ResourceNotFoundError) or status == 404:
+        return NotFound("the resource does not exist")
+    if isinstance(error, ResourceExistsError | ResourceModifiedError) or status in (409, 412):
+        return Conflict("the resource was changed by another request; try again")
+    if isinstance(error, ClientAuthenticationError) or status in (401, 403):
+        # A missing role assignment or a rotated key: an operator must act, so it is an error
+        # log naming the fault; the client learns nothing about the deployment.
+        logger.error(
+            "configuration fault in %s: storage refused our credentials (status %s, %s); "
+            "check the app's role assignments and AzureWebJobsStorage",
+            operation,
+            status,
+            getattr(error, "error_code", None),
+        )
+        return ConfigurationFault("the service cannot reach its data; try again later")
+    if (
+        isinstance(error, ServiceRequestError | ServiceResponseError)
+        or status is None
+        or status == 429
+        or status >= 500
+    ):
+        logger.warning("storage unavailable in %s: %s %s", operation, type(error).__name__, status)
+        return StorageUnavailable(
+            "storage did not answer; try again", retry_after=STORAGE_RETRY_AFTER_SECONDS
+        )
+    # Any other 4xx from storage means we sent a request it cannot take: our bug.
+    logger.error(
+        "storage refused a request in %s: status %s, %s",
+        operation,
+        status,
+        getattr(error, "error_code", None),
+        exc_info=error,
+    )
+    return InternalError("an unexpected error occurred")

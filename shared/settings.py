@@ -73,6 +73,12 @@ class Settings(BaseSettings):
                 raise SettingsError(
                     f"Key Vault references were not resolved: {', '.join(unresolved)}"
                 )
+            # An app setting left empty is unset: "" must not choose real Stripe with no key.
+            return {
+                name: value
+                for name, value in values.items()
+                if not (isinstance(value, str) and value.strip() == "")
+            }
         return values
 
     @field_validator("running_in_azure", mode="before")
@@ -93,15 +99,9 @@ class Settings(BaseSettings):
         if self.dev_mode and self.running_in_azure:
             raise SettingsError("DEV_MODE is refused when the process runs in Azure")
         if not self.dev_mode:
-            missing = [
-                name
-                for name, value in (
-                    ("SESSION_SECRET", self.session_secret),
-                    ("STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret),
-                )
-                if value is None
-            ]
+            missing = self.missing_outside_local_mode()
             if missing:
+                # All of them at once: a deployment is fixed in one round, not one per start.
                 raise SettingsError(f"missing settings outside local mode: {', '.join(missing)}")
             if self.stripe_webhook_secret and (
                 self.stripe_webhook_secret.get_secret_value() == LOCAL_WEBHOOK_SECRET
@@ -109,6 +109,17 @@ class Settings(BaseSettings):
                 raise SettingsError("the local Stripe webhook secret is refused outside local mode")
             if self.storage_connection == LOCAL_STORAGE:
                 raise SettingsError("development storage is refused outside local mode")
+        elif self.stripe_secret_key is not None:
+            key = self.stripe_secret_key.get_secret_value()
+            if key.startswith(("sk_live_", "rk_live_")):
+                raise SettingsError("a live STRIPE_SECRET_KEY is refused in local mode")
+            if not self.stripe_price_id:
+                raise SettingsError("STRIPE_PRICE_ID is required with STRIPE_SECRET_KEY")
+            if self.webhook_secret == LOCAL_WEBHOOK_SECRET:
+                raise SettingsError(
+                    "STRIPE_WEBHOOK_SECRET must be Stripe's (`stripe listen` prints it) "
+                    "with STRIPE_SECRET_KEY"
+                )
         if not self.local_mailbox and not self.email_sender:
             raise SettingsError("EMAIL_SENDER is required with Azure Communication Services")
         if self.storage_connection is None and not (
@@ -118,6 +129,25 @@ class Settings(BaseSettings):
                 "AzureWebJobsStorage or AzureWebJobsStorage__accountName must be set"
             )
         return self
+
+    def missing_outside_local_mode(self) -> list[str]:
+        """The settings production cannot run without: no local stand-in is chosen there."""
+        required: tuple[tuple[str, object], ...] = (
+            ("SESSION_SECRET", self.session_secret),
+            ("STRIPE_SECRET_KEY", self.stripe_secret_key),
+            ("STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret),
+            ("STRIPE_PRICE_ID", self.stripe_price_id),
+            (
+                "ACS_CONNECTION_STRING or ACS_ENDPOINT",
+                self.acs_connection_string or self.acs_endpoint,
+            ),
+            ("EMAIL_SENDER", self.email_sender),
+            ("ENTRA_CLIENT_ID", self.entra_client_id),
+            # The sign-in app authenticates with its secret only (shared/identity/entra.py).
+            ("ENTRA_CLIENT_SECRET", self.entra_client_secret),
+            ("ADDIN_CLIENT_ID", self.addin_client_id),
+        )
+        return [name for name, value in required if not value]
 
     @cached_property
     def signing_key(self) -> bytes:
@@ -134,11 +164,13 @@ class Settings(BaseSettings):
 
     @property
     def local_payments(self) -> bool:
-        return self.stripe_secret_key is None
+        """Local mode without a Stripe key; outside local mode the key is required."""
+        return self.dev_mode and self.stripe_secret_key is None
 
     @property
     def local_mailbox(self) -> bool:
-        return self.acs_connection_string is None and self.acs_endpoint is None
+        """Local mode without Communication Services; outside local mode ACS is required."""
+        return self.dev_mode and self.acs_connection_string is None and self.acs_endpoint is None
 
     @property
     def origin_is_plain_http(self) -> bool:

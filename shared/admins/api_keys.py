@@ -12,7 +12,7 @@ from shared.admins.rows import (
     put_directory_row,
     submit_changes,
 )
-from shared.errors import NotFound
+from shared.errors import NotFound, field_error
 from shared.identity.api_keys import KEY_INDEX_ROW, KEY_PERMISSIONS, ApiKey, key_index_key
 from shared.identity.principal import Principal
 from shared.identity.resolve import API_KEY_PREFIX
@@ -61,8 +61,8 @@ def create_key(
     permissions: set[Permission],
 ) -> CreatedApiKey:
     if not permissions <= KEY_PERMISSIONS:
-        # The edge refuses these already; this guards every other caller.
-        raise ValueError("API keys hold only view, assign and quantity")
+        # The edge refuses these already; this guards every other caller with the same 422.
+        raise field_error("permissions", "API keys hold only view, assign and quantity")
     now = services.clock()
     key = new_token(API_KEY_PREFIX)
     hashed = token_hash(key)

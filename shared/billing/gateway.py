@@ -92,6 +92,7 @@ def _build(services: Services) -> PaymentsGateway:
         return LocalPayments(services)
     from shared.billing.stripe_gateway import StripePayments, stripe_client
 
+    # Outside local mode the settings refuse to start without the key.
     assert settings.stripe_secret_key is not None
     return StripePayments(
         stripe_client(settings.stripe_secret_key.get_secret_value()), settings.stripe_price_id

@@ -1,5 +1,5 @@
-"""Which email sender this process uses: Communication Services when configured, else the
-local mailbox."""
+"""Which email sender this process uses: the local mailbox only in local mode without
+Communication Services settings (outside local mode the settings require them)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def _build(services: Services) -> EmailSender:
     settings = services.settings
     if settings.local_mailbox:
         return MailboxSender(services.storage.table(DEV_MAILBOX_TABLE))
-    if not settings.email_sender:
-        raise ValueError("EMAIL_SENDER is required with Communication Services")
+    # The settings refuse Communication Services without a sender at start-up.
+    assert settings.email_sender is not None
     connection = settings.acs_connection_string
     return AcsEmailSender(
         acs_client(

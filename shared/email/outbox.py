@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from azure.core import MatchConditions
-from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+from azure.core.exceptions import AzureError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
 from jinja2 import TemplateError
 
@@ -96,7 +96,7 @@ def enqueue(services: Services, entries: list[OutboxEntry]) -> None:
     for entry in entries:
         try:
             queue.send_message(entry.to_message())
-        except Exception:
+        except AzureError:
             logger.warning(
                 "could not enqueue %s; the outbox sweep will", entry.row_key, exc_info=True
             )

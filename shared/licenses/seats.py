@@ -54,11 +54,11 @@ from itertools import islice
 from typing import Any
 
 from azure.core import MatchConditions
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.data.tables import TableTransactionError, UpdateMode
 
 from shared.email.outbox import OutboxEntry, enqueue, outbox_row
-from shared.errors import Conflict, NotFound, field_error
+from shared.errors import Conflict, NotFound, Problem, field_error
 from shared.licenses.lookup import after_seat_change
 from shared.licenses.model import (
     BATCH_PREFIX,
@@ -314,7 +314,7 @@ def _abandon(services: Services, subscription_id: str, batch: str) -> None:
     try:
         if rollback_batch(services, subscription_id, batch):
             logger.warning("assignment %s of %s failed and was rolled back", batch, subscription_id)
-    except Exception:
+    except (AzureError, Problem):
         logger.exception("rolling back %s failed; reconciliation will", batch)
 
 

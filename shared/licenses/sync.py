@@ -13,6 +13,7 @@ import json
 import logging
 from typing import Any
 
+from azure.core.exceptions import AzureError
 from pydantic import BaseModel, Field, ValidationError
 
 from shared.email.outbox import OUTBOX_PREFIX, OutboxEntry, OutboxStatus, enqueue
@@ -43,7 +44,7 @@ def _send(services: Services, message: dict[str, Any]) -> None:
     """Best effort: when this fails, the reconciliation and the outbox sweep repair."""
     try:
         services.storage.queue(LICENSE_SYNC_QUEUE).send_message(json.dumps(message))
-    except Exception:
+    except AzureError:
         logger.warning("could not enqueue %s; reconciliation will", message, exc_info=True)
 
 

@@ -10,17 +10,13 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
+from tests.production_settings import PRODUCTION
 
 LIST_ROUTES = """
 import json, function_app
 routes = [f.get_trigger().get_dict_repr().get("route") for f in function_app.app.get_functions()]
 print(json.dumps(sorted(r for r in routes if r)))
 """
-PRODUCTION = {
-    "AzureWebJobsStorage__accountName": "smmprod",
-    "SESSION_SECRET": "a-long-random-secret",
-    "STRIPE_WEBHOOK_SECRET": "whsec_real",
-}
 
 
 def import_app(**environment: str) -> subprocess.CompletedProcess[str]:
