@@ -45,12 +45,29 @@ class QueueOptions:
     max_dequeue_count: int = 5
     visibility_timeout: timedelta = timedelta(0)
     max_polling_interval: timedelta = timedelta(minutes=1)
+    # None: batch_size // 2. (The host's default is N * batchSize / 2, N the vCPUs on a
+    # dedicated or Premium plan and 1 on Consumption; the local host takes N = 1.)
+    new_batch_threshold: int | None = None
+
+    @property
+    def threshold(self) -> int:
+        """Fetch the next batch once no more than this many messages are in flight."""
+        if self.new_batch_threshold is not None:
+            return self.new_batch_threshold
+        return self.batch_size // 2
+
+    @property
+    def max_in_flight(self) -> int:
+        return self.batch_size + self.threshold
 
 
 @dataclass(frozen=True)
 class HostConfig:
     route_prefix: str = "api"
     queues: QueueOptions = QueueOptions()
+    # host.json's functionTimeout; None runs invocations without a limit (the host's
+    # default depends on the plan, and Flex Consumption's is 30 minutes).
+    function_timeout: timedelta | None = None
 
 
 def load_host_config(path: Path) -> HostConfig:
@@ -59,8 +76,10 @@ def load_host_config(path: Path) -> HostConfig:
     route_prefix = extensions.get("http", {}).get("routePrefix", "api")
     queues = extensions.get("queues", {})
     defaults = QueueOptions()
+    timeout = document.get("functionTimeout")
     return HostConfig(
         route_prefix=route_prefix.strip("/"),
+        function_timeout=_function_timeout(timeout) if timeout is not None else None,
         queues=QueueOptions(
             batch_size=int(queues.get("batchSize", defaults.batch_size)),
             max_dequeue_count=int(queues.get("maxDequeueCount", defaults.max_dequeue_count)),
@@ -70,8 +89,18 @@ def load_host_config(path: Path) -> HostConfig:
             max_polling_interval=parse_timespan(queues["maxPollingInterval"])
             if "maxPollingInterval" in queues
             else defaults.max_polling_interval,
+            new_batch_threshold=int(queues["newBatchThreshold"])
+            if "newBatchThreshold" in queues
+            else None,
         ),
     )
+
+
+def _function_timeout(value: str) -> timedelta | None:
+    """functionTimeout as the host reads it: "-1" means no limit."""
+    if str(value).strip() == "-1":
+        return None
+    return parse_timespan(str(value))
 
 
 def load_local_settings(path: Path, environ: MutableMapping[str, str] = os.environ) -> list[str]:

@@ -12,6 +12,7 @@ from local_host.config import HostConfig
 from local_host.http_server import FunctionsHttpServer
 from local_host.routes import http_routes
 from local_host.triggers import QueueListener, TimerRunner, triggers_of
+from local_host.worker import FunctionWorker, thread_count
 
 logger = logging.getLogger("local_host")
 
@@ -27,19 +28,24 @@ class LocalHost:
         port: int = 7071,
         run_queues: bool = True,
         run_timers: bool = True,
+        threads: int | None = None,
     ) -> None:
         functions = app.get_functions()
         self.stop_event = threading.Event()
-        self.server = FunctionsHttpServer((host, port), http_routes(functions, config.route_prefix))
+        # One pool for every invocation, HTTP, queue and timer alike, as in the Python worker.
+        self.worker = FunctionWorker(threads or thread_count(), config.function_timeout)
+        self.server = FunctionsHttpServer(
+            (host, port), http_routes(functions, config.route_prefix), self.worker
+        )
         queue_triggers, timer_triggers = triggers_of(functions)
         queue_service = QueueServiceClient.from_connection_string(storage_connection)
         self.listeners = [
-            QueueListener(trigger, queue_service, config.queues, self.stop_event)
+            QueueListener(trigger, queue_service, config.queues, self.stop_event, self.worker)
             for trigger in queue_triggers
             if run_queues
         ]
         self.timers = (
-            [TimerRunner(trigger, self.stop_event) for trigger in timer_triggers]
+            [TimerRunner(trigger, self.stop_event, self.worker) for trigger in timer_triggers]
             if run_timers
             else []
         )
@@ -56,11 +62,12 @@ class LocalHost:
         for timer in self.timers:
             self._spawn(f"timer:{timer.trigger.function_name}", timer.run)
         logger.info(
-            "serving %d HTTP routes, %d queue triggers, %d timers at %s",
+            "serving %d HTTP routes, %d queue triggers, %d timers at %s on %d worker threads",
             len(self.server.routes),
             len(self.listeners),
             len(self.timers),
             self.url,
+            self.worker.threads,
         )
 
     def stop(self) -> None:
@@ -72,6 +79,9 @@ class LocalHost:
         self.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        for listener in self.listeners:
+            listener.close()
+        self.worker.shutdown()
 
     def _spawn(self, name: str, target: object) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)  # type: ignore[arg-type]

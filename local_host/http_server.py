@@ -1,158 +1,208 @@
-"""Serves the app's HTTP functions on loopback, one log line per request."""
+"""Serves the app's HTTP functions with waitress, one log line per request.
+
+waitress is a WSGI server with a fixed pool of request threads: the model of the Python
+worker, which runs sync functions on one thread pool of PYTHON_THREADPOOL_THREAD_COUNT
+threads. Its listen backlog and connection limit are set far above a burst of 64, so
+connections wait for a free thread instead of being refused or reset.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import azure.functions as func
+from waitress import wasyncore
+from waitress.server import BaseWSGIServer, create_server
 
 from local_host.routes import HttpRoute, find_route
+from local_host.worker import FunctionTimedOut, FunctionWorker
 
 logger = logging.getLogger("local_host.http")
 
 # The Functions host caps request bodies at 100 MB; the app refuses more than 1 MiB itself.
 MAX_REQUEST_BYTES = 100 * 1024 * 1024
-_MAX_LINE = 64 * 1024
+# Connections the OS queues before waitress accepts them, and that waitress keeps open at
+# once: a burst of a few hundred clients waits for a thread instead of being refused.
+LISTEN_BACKLOG = 2048
+CONNECTION_LIMIT = 1000
+# Matches the `type` of the app's own problem documents, so clients see one vocabulary.
+PROBLEM_TYPE_BASE = "https://securemailmerge.com/problems/"
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
-class _RefusedBody(Exception):
-    """The request body cannot be read: a bad length or framing (400), or too large (413)."""
+def query_parameters(query: str) -> dict[str, str]:
+    """The query as the host hands it to a function.
 
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
+    ASP.NET Core collects values by key, case-insensitively (the first spelling names the key);
+    the host passes each key's values joined with "," and leaves out a key whose joined value
+    is empty (`?limit=` arrives as no `limit` at all).
+    """
+    names: dict[str, str] = {}
+    values: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        key = names.setdefault(name.lower(), name)
+        values.setdefault(key, []).append(value)
+    joined = {name: ",".join(parts) for name, parts in values.items()}
+    return {name: value for name, value in joined.items() if value}
 
 
-class FunctionsHttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+def not_found(method: str, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    document = {
+        "type": PROBLEM_TYPE_BASE + "not_found",
+        "title": "Not found",
+        "status": 404,
+        "detail": f"No function answers {method} {path}.",
+        "code": "not_found",
+    }
+    return 404, [("Content-Type", "application/problem+json; charset=utf-8")], _json(document)
 
-    def __init__(self, address: tuple[str, int], routes: list[HttpRoute]) -> None:
-        super().__init__(address, _RequestHandler)
+
+def _json(document: dict[str, object]) -> bytes:
+    return json.dumps(document).encode("utf-8")
+
+
+def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = environ[key]
+    return headers
+
+
+class FunctionsWsgiApp:
+    """Adapts each WSGI request to a func.HttpRequest and runs the matched function."""
+
+    def __init__(self, routes: list[HttpRoute], worker: FunctionWorker) -> None:
         self.routes = routes
+        self.worker = worker
 
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    server: FunctionsHttpServer
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
-        self._dispatch()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Silenced: one line per request is logged by _dispatch."""
-
-    def _dispatch(self) -> None:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        url = urlsplit(self.path)
+        method = environ["REQUEST_METHOD"].upper()
+        # REQUEST_URI is the target as sent (PATH_INFO is already percent-decoded, which would
+        # turn an encoded "/" inside a parameter into a separator).
+        target = urlsplit(environ.get("REQUEST_URI") or quote(environ.get("PATH_INFO", "/")))
+        path = target.path or "/"
         try:
-            body = self._read_body()
-        except _RefusedBody as refused:
-            # The rest of the body is unread, so the connection cannot carry another request.
-            status = refused.status
-            self._send(status, b"", {})
-            self.close_connection = True
-        else:
-            status = self._route(url.path, url.query, body)
+            status, headers, body = self._respond(environ, method, path, target.query)
+        except Exception:
+            logger.exception("%s %s could not be served", method, path)
+            status, headers, body = 500, [], b""
+        headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{status} {_phrase(status)}", headers)
         logger.info(
-            "%s %s -> %s (%.1f ms)",
-            self.command,
-            url.path,
-            status,
-            (time.perf_counter() - started) * 1000,
+            "%s %s -> %s (%.1f ms)", method, path, status, (time.perf_counter() - started) * 1000
         )
+        return [body]
 
-    def _route(self, path: str, query: str, body: bytes) -> int:
-        match = find_route(self.server.routes, self.command, path)
+    def _respond(
+        self, environ: dict[str, Any], method: str, path: str, query: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        match = find_route(self.routes, method, path)
         if match.route is None:
-            status = 405 if match.allowed else 404
-            headers = {"Allow": ", ".join(sorted(match.allowed))} if match.allowed else {}
-            self._send(status, b"", headers)
-            return status
+            return not_found(method, path)
+        headers = _request_headers(environ)
         request = func.HttpRequest(
-            method=self.command,
-            url=f"http://{self.headers.get('Host', 'localhost')}{self.path}",
-            headers={name: value for name, value in self.headers.items()},
-            params=dict(parse_qsl(query, keep_blank_values=True)),
+            method=method,
+            url=f"http://{headers.get('host', 'localhost')}{path}" + (f"?{query}" if query else ""),
+            headers=headers,
+            params=query_parameters(query),
             route_params=match.params,
-            body=body,
+            body=environ["wsgi.input"].read(),
         )
         return self._invoke(match.route, request)
 
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked_body()
-        declared = self.headers.get("Content-Length")
+    def _invoke(
+        self, route: HttpRoute, request: func.HttpRequest
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         try:
-            length = int(declared) if declared else 0
-        except ValueError:
-            raise _RefusedBody(400) from None
-        if length < 0:
-            raise _RefusedBody(400)
-        if length > MAX_REQUEST_BYTES:
-            raise _RefusedBody(413)
-        return self.rfile.read(length) if length else b""
-
-    def _read_chunked_body(self) -> bytes:
-        """A body sent with Transfer-Encoding: chunked (RFC 9112, section 7.1)."""
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            size_line = self.rfile.readline(_MAX_LINE)
-            try:
-                size = int(size_line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _RefusedBody(400) from None
-            if size < 0:
-                raise _RefusedBody(400)
-            if size == 0:
-                # Trailer fields, if any, end with an empty line.
-                while self.rfile.readline(_MAX_LINE) not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(chunks)
-            total += size
-            if total > MAX_REQUEST_BYTES:
-                raise _RefusedBody(413)
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(_MAX_LINE)  # the CRLF that ends the chunk
-
-    def _invoke(self, route: HttpRoute, request: func.HttpRequest) -> int:
-        try:
-            response = route.call(**{route.arg_name: request})
+            response = self.worker.invoke(route.call, {route.arg_name: request})
+        except FunctionTimedOut:
+            # The host fails a timed-out invocation like one that raised: 500, no body.
+            logger.error(
+                "function %s timed out after %ss; its thread runs on",
+                route.function_name,
+                self.worker.timeout,
+            )
+            return 500, [], b""
         except Exception:
             # The real host answers 500 with no body when a function raises.
             logger.exception("function %s raised", route.function_name)
-            self._send(500, b"", {})
-            return 500
+            return 500, [], b""
         if not isinstance(response, func.HttpResponse):
             logger.error("function %s returned %r", route.function_name, type(response))
-            self._send(500, b"", {})
-            return 500
+            return 500, [], b""
         headers = list(response.headers.items())
         if not any(name.lower() == "content-type" for name, _ in headers) and response.mimetype:
             headers.append(("Content-Type", f"{response.mimetype}; charset={response.charset}"))
-        self._send(response.status_code, response.get_body() or b"", headers)
-        return response.status_code
+        return response.status_code, headers, response.get_body() or b""
 
-    def _send(
-        self, status: int, body: bytes, headers: dict[str, str] | list[tuple[str, str]]
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+class FunctionsHttpServer:
+    """waitress serving FunctionsWsgiApp on (host, port); port 0 takes a free one."""
+
+    def __init__(
+        self, address: tuple[str, int], routes: list[HttpRoute], worker: FunctionWorker
     ) -> None:
-        self.send_response(status)
-        items = headers.items() if isinstance(headers, dict) else headers
-        for name, value in items:
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self.routes = routes
+        self.app = FunctionsWsgiApp(routes, worker)
+        host, port = address
+        server = create_server(
+            self.app,
+            host=host,
+            port=port,
+            threads=worker.threads,
+            backlog=LISTEN_BACKLOG,
+            connection_limit=CONNECTION_LIMIT,
+            max_request_body_size=MAX_REQUEST_BYTES,
+            # No Server header, as behind the Functions front end.
+            ident="",
+            # The loop's wake-up period bounds how long stop() waits.
+            asyncore_loop_timeout=1,
+        )
+        assert isinstance(server, BaseWSGIServer)  # one address: one listening socket
+        self._server = server
+        self._stopped = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.effective_host}:{self._server.effective_port}"
+
+    def serve_forever(self) -> None:
+        try:
+            self._server.run()
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop accepting, close every connection and wait (briefly) for the loop to end."""
+        # Closing the sockets from the loop's own thread: the loop ends when its map is empty.
+        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        self._stopped.wait(timeout=5)
+        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+
+    def server_close(self) -> None:
+        if not self._stopped.is_set():
+            # Never started: nothing runs the loop, so close its sockets here.
+            wasyncore.close_all(self._server._map)
+            self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)

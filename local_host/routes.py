@@ -12,18 +12,21 @@ from azure.functions.decorators.function_app import Function
 
 _PARAMETER = re.compile(r"^\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?(\??)\}$")
 _CONSTRAINTS = {"int": r"-?\d+", "guid": r"[0-9a-fA-F-]{36}", "alpha": r"[A-Za-z]+"}
-ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True)
 class HttpRoute:
     function_name: str
     template: str
+    # Empty: the function declared no methods, and the host then routes every method to it.
     methods: frozenset[str]
     arg_name: str
     call: Callable[..., Any]
     pattern: re.Pattern[str]
     precedence: tuple[int, ...]
+
+    def allows(self, method: str) -> bool:
+        return not self.methods or method in self.methods
 
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.match(path)
@@ -66,7 +69,7 @@ def http_routes(functions: Iterable[Function], prefix: str) -> list[HttpRoute]:
             continue
         description = trigger.get_dict_repr()
         template = description.get("route") or function.get_function_name()
-        methods = description.get("methods") or ALL_METHODS
+        methods = description.get("methods") or ()
         pattern, precedence = compile_template(template, prefix)
         routes.append(
             HttpRoute(
@@ -87,17 +90,18 @@ def http_routes(functions: Iterable[Function], prefix: str) -> list[HttpRoute]:
 class RouteMatch:
     route: HttpRoute | None
     params: dict[str, str]
-    allowed: frozenset[str]
 
 
 def find_route(routes: list[HttpRoute], method: str, path: str) -> RouteMatch:
-    """The first route for the path and method; else which methods the path allows (405)."""
-    allowed: set[str] = set()
+    """The first route for the path and method, by precedence.
+
+    A path whose routes do not allow the method matches nothing: the host's route table has
+    one entry per function and method, so it answers 404 (never 405) as for an unknown path.
+    """
     for route in routes:
-        params = route.match(path)
-        if params is None:
+        if not route.allows(method):
             continue
-        if method in route.methods:
-            return RouteMatch(route, params, frozenset())
-        allowed |= route.methods
-    return RouteMatch(None, {}, frozenset(allowed))
+        params = route.match(path)
+        if params is not None:
+            return RouteMatch(route, params)
+    return RouteMatch(None, {})

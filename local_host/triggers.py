@@ -7,6 +7,7 @@ import binascii
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from azure.storage.queue import QueueClient, QueueMessage, QueueServiceClient
 from croniter import croniter
 
 from local_host.config import QueueOptions
+from local_host.worker import FunctionTimedOut, FunctionWorker, thread_count
 
 logger = logging.getLogger("local_host.triggers")
 
@@ -75,8 +77,13 @@ def triggers_of(functions: Iterable[Function]) -> tuple[list[QueueTrigger], list
 
 
 class QueueListener:
-    """Receives batches, invokes the function, and after maxDequeueCount failures moves the
-    message to `<queue>-poison`, as the host's queue trigger does."""
+    """Receives batches and runs them concurrently, as the host's queue trigger does.
+
+    The host fetches `batchSize` messages, runs them in parallel, and fetches the next batch
+    once no more than `newBatchThreshold` are still running, so up to batchSize +
+    newBatchThreshold invocations of one function overlap (they share the worker's pool).
+    After maxDequeueCount failures a message moves to `<queue>-poison`.
+    """
 
     def __init__(
         self,
@@ -84,12 +91,21 @@ class QueueListener:
         service: QueueServiceClient,
         options: QueueOptions,
         stop: threading.Event,
+        worker: FunctionWorker | None = None,
     ) -> None:
         self.trigger = trigger
         self.options = options
         self.stop = stop
         self.queue = self._client(service, trigger.queue_name)
         self.poison = self._client(service, f"{trigger.queue_name}-poison")
+        self._own_worker = worker is None
+        self.worker = worker or FunctionWorker(thread_count(), None)
+        # The host's side of each message: wait for the invocation, then delete or release.
+        self._dispatch = ThreadPoolExecutor(
+            max_workers=options.max_in_flight, thread_name_prefix=f"queue:{trigger.queue_name}"
+        )
+        self._in_flight = 0
+        self._settled = threading.Condition()
 
     @staticmethod
     def _client(service: QueueServiceClient, name: str) -> QueueClient:
@@ -108,8 +124,14 @@ class QueueListener:
         idle_delay = MIN_POLLING_SECONDS
         maximum = max(self.options.max_polling_interval.total_seconds(), MIN_POLLING_SECONDS)
         while not self.stop.is_set():
+            with self._settled:
+                # Woken by each finished message, and at least every poll period to see stop.
+                while self._in_flight > self.options.threshold and not self.stop.is_set():
+                    self._settled.wait(MIN_POLLING_SECONDS)
+            if self.stop.is_set():
+                return
             try:
-                handled = self.poll_once()
+                handled = len(self._start_batch())
             except Exception:
                 logger.exception("polling %s failed", self.trigger.queue_name)
                 handled = 0
@@ -120,7 +142,17 @@ class QueueListener:
             idle_delay = min(idle_delay * 2, maximum)
 
     def poll_once(self) -> int:
-        """Receive one batch and process it; returns how many messages were received."""
+        """Receive one batch and wait until all of it is processed; returns how many."""
+        started = self._start_batch()
+        wait(started)
+        return len(started)
+
+    def close(self) -> None:
+        self._dispatch.shutdown(wait=False, cancel_futures=True)
+        if self._own_worker:
+            self.worker.shutdown()
+
+    def _start_batch(self) -> list:  # type: ignore[type-arg]
         batch = list(
             self.queue.receive_messages(
                 messages_per_page=self.options.batch_size,
@@ -128,9 +160,20 @@ class QueueListener:
                 visibility_timeout=MESSAGE_LEASE_SECONDS,
             )
         )
-        for message in batch:
+        with self._settled:
+            self._in_flight += len(batch)
+        return [self._dispatch.submit(self._settle, message) for message in batch]
+
+    def _settle(self, message: QueueMessage) -> None:
+        try:
             self._process(message)
-        return len(batch)
+        except Exception:
+            # Deleting or releasing failed: the lease runs out and the message comes back.
+            logger.exception("could not settle message %s", message.id)
+        finally:
+            with self._settled:
+                self._in_flight -= 1
+                self._settled.notify_all()
 
     def _process(self, message: QueueMessage) -> None:
         try:
@@ -145,8 +188,19 @@ class QueueListener:
             )
             self._poison(message)
             return
+        arguments = {self.trigger.arg_name: _function_message(message, body)}
         try:
-            self.trigger.call(**{self.trigger.arg_name: _function_message(message, body)})
+            self.worker.invoke(self.trigger.call, arguments)
+        except FunctionTimedOut:
+            logger.error(
+                "function %s timed out on message %s (try %s of %s)",
+                self.trigger.function_name,
+                message.id,
+                message.dequeue_count,
+                self.options.max_dequeue_count,
+            )
+            self._fail(message)
+            return
         except Exception:
             logger.exception(
                 "function %s failed on message %s (try %s of %s)",
@@ -197,9 +251,12 @@ def _function_message(message: QueueMessage, body: bytes) -> FunctionQueueMessag
 class TimerRunner:
     """Invokes a timer function on its NCRONTAB schedule (six fields, seconds first)."""
 
-    def __init__(self, trigger: TimerTrigger, stop: threading.Event) -> None:
+    def __init__(
+        self, trigger: TimerTrigger, stop: threading.Event, worker: FunctionWorker | None = None
+    ) -> None:
         self.trigger = trigger
         self.stop = stop
+        self.worker = worker or FunctionWorker(1, None)
 
     def next_after(self, moment: datetime) -> datetime:
         schedule = croniter(self.trigger.schedule, moment, second_at_beginning=True)
@@ -220,6 +277,14 @@ class TimerRunner:
 
     def _fire(self, past_due: bool) -> None:
         try:
-            self.trigger.call(**{self.trigger.arg_name: TimerRequest(past_due=past_due)})
+            self.worker.invoke(
+                self.trigger.call, {self.trigger.arg_name: TimerRequest(past_due=past_due)}
+            )
+        except FunctionTimedOut:
+            logger.error(
+                "timer function %s timed out after %ss; its thread runs on",
+                self.trigger.function_name,
+                self.worker.timeout,
+            )
         except Exception:
             logger.exception("timer function %s failed", self.trigger.function_name)

@@ -120,20 +120,26 @@ def test_host_json_settings_are_read(tmp_path: Path) -> None:
                         "maxDequeueCount": 3,
                         "visibilityTimeout": "00:00:30",
                         "maxPollingInterval": "00:00:02.500",
+                        "newBatchThreshold": 6,
                     },
                 },
+                "functionTimeout": "00:02:30",
             }
         )
     )
-    assert load_host_config(path) == HostConfig(
+    config = load_host_config(path)
+    assert config == HostConfig(
         route_prefix="v2",
         queues=QueueOptions(
             batch_size=8,
             max_dequeue_count=3,
             visibility_timeout=timedelta(seconds=30),
             max_polling_interval=timedelta(seconds=2.5),
+            new_batch_threshold=6,
         ),
+        function_timeout=timedelta(minutes=2, seconds=30),
     )
+    assert (config.queues.threshold, config.queues.max_in_flight) == (6, 14)
 
 
 def test_what_host_json_leaves_out_takes_the_hosts_defaults(tmp_path: Path) -> None:
@@ -143,7 +149,19 @@ def test_what_host_json_leaves_out_takes_the_hosts_defaults(tmp_path: Path) -> N
     assert config.route_prefix == "api"
     assert config.queues == QueueOptions(batch_size=4)
     assert config.queues.max_dequeue_count == 5
+    # newBatchThreshold defaults to half a batch: up to 1.5 batches in flight.
+    assert (config.queues.threshold, config.queues.max_in_flight) == (2, 6)
+    assert config.function_timeout is None
     assert load_host_config(tmp_path / "absent.json") == HostConfig()
+
+
+def test_a_function_timeout_of_minus_one_means_no_limit(tmp_path: Path) -> None:
+    path = tmp_path / "host.json"
+    path.write_text(json.dumps({"functionTimeout": "-1"}))
+    assert load_host_config(path).function_timeout is None
+    path.write_text(json.dumps({"functionTimeout": "00:61:00"}))
+    with pytest.raises(ValueError):
+        load_host_config(path)
 
 
 def test_an_empty_route_prefix_is_kept_empty(tmp_path: Path) -> None:
@@ -159,3 +177,5 @@ def test_the_projects_host_json(tmp_path: Path) -> None:
     assert config.queues.max_dequeue_count == 5
     assert config.queues.visibility_timeout == timedelta(seconds=10)
     assert config.queues.max_polling_interval == timedelta(seconds=2)
+    assert (config.queues.batch_size, config.queues.threshold) == (16, 8)
+    assert config.function_timeout == timedelta(minutes=5)

@@ -80,6 +80,14 @@ def build_app() -> func.FunctionApp:
     def empty(req: func.HttpRequest) -> func.HttpResponse:
         return func.HttpResponse(status_code=204)
 
+    @app.route(route="anything")
+    def any_method(req: func.HttpRequest) -> func.HttpResponse:
+        return _echo("any_method", req)
+
+    @app.route(route="headed", methods=["GET", "HEAD"])
+    def headed(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse("a body", headers={"X-Kind": "headed"}, mimetype="text/plain")
+
     return app
 
 
@@ -162,14 +170,32 @@ def test_optional_and_catch_all_parameters(base_url: str) -> None:
 
 def test_query_and_body_reach_the_function(base_url: str) -> None:
     response = requests.post(
-        base_url + "/api/things?to=ann%2Bx%40contoso.com&flag=",
+        base_url + "/api/things?to=ann%2Bx%40contoso.com&name=a+b",
         data="héllo".encode(),
         timeout=10,
     )
     echoed = called(response)
     assert echoed["method"] == "POST"
-    assert echoed["query"] == {"to": "ann+x@contoso.com", "flag": ""}
+    assert echoed["query"] == {"to": "ann+x@contoso.com", "name": "a b"}
     assert echoed["body"] == "héllo"
+
+
+def test_a_query_parameter_with_an_empty_value_does_not_reach_the_function(
+    base_url: str,
+) -> None:
+    # `?limit=` must mean "the default", as in Azure, not an invalid limit.
+    echoed = called(get(base_url, "/api/things?limit=&flag&cursor=abc"))
+    assert echoed["query"] == {"cursor": "abc"}
+
+
+def test_a_repeated_query_parameter_arrives_once_with_its_values_joined_by_commas(
+    base_url: str,
+) -> None:
+    echoed = called(get(base_url, "/api/things?status=active&status=pending&Status=x"))
+    # Keys compare case-insensitively; the first spelling names the key.
+    assert echoed["query"] == {"status": "active,pending,x"}
+    # Blank values among others are kept in the joined value, as ASP.NET Core joins them.
+    assert called(get(base_url, "/api/things?a=&a=1"))["query"] == {"a": ",1"}
 
 
 def test_a_chunked_request_body_reaches_the_function_whole(base_url: str) -> None:
@@ -185,25 +211,61 @@ def test_a_chunked_request_body_reaches_the_function_whole(base_url: str) -> Non
 # --- methods and unknown paths ---------------------------------------------------------------
 
 
-def test_a_known_path_with_another_method_is_405_with_allow(base_url: str) -> None:
-    response = requests.put(base_url + "/api/things", timeout=10)
-    assert response.status_code == 405
-    assert response.headers["Allow"] == "GET, POST"
-    assert response.content == b""
+def assert_not_found_problem(response: requests.Response) -> None:
+    assert response.status_code == 404, (response.status_code, response.text)
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert "Allow" not in response.headers
+    problem = response.json()
+    assert set(problem) == {"type", "title", "status", "detail", "code"}
+    assert (problem["status"], problem["code"]) == (404, "not_found")
 
-    items = requests.patch(base_url + "/api/items/42", timeout=10)
-    assert items.status_code == 405
-    assert items.headers["Allow"] == "DELETE, GET"
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/api/things"),
+        ("DELETE", "/api/things"),
+        ("PATCH", "/api/items/42"),
+        ("POST", "/api/users/me"),
+        ("OPTIONS", "/api/things"),
+        ("TRACE", "/api/things"),
+        ("TRACE", "/api/nothing-here"),
+        ("FROBNICATE", "/api/things"),
+        # HEAD is not GET: a route must declare it.
+        ("HEAD", "/api/things"),
+    ],
+)
+def test_a_method_the_route_does_not_have_is_a_404_problem_as_in_azure(
+    base_url: str, method: str, path: str
+) -> None:
+    response = requests.request(method, base_url + path, timeout=10)
+    if method == "HEAD":
+        assert response.status_code == 404 and response.content == b""
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+        return
+    assert_not_found_problem(response)
+
+
+def test_a_route_that_declares_no_methods_answers_every_method(base_url: str) -> None:
+    for method in ("GET", "POST", "DELETE", "TRACE", "FROBNICATE"):
+        echoed = called(requests.request(method, base_url + "/api/anything", timeout=10))
+        assert (echoed["function"], echoed["method"]) == ("any_method", method)
+
+
+def test_head_answers_the_headers_without_the_body(base_url: str) -> None:
+    head = requests.head(base_url + "/api/headed", timeout=10)
+    assert head.status_code == 200
+    assert head.headers["X-Kind"] == "headed"
+    assert head.headers["Content-Length"] == str(len(b"a body"))
+    assert head.content == b""
+    assert requests.get(base_url + "/api/headed", timeout=10).content == b"a body"
 
 
 @pytest.mark.parametrize(
     "path", ["/api/nothing-here", "/api/users/a/b", "/users/me", "/api", "/", "/api/itemsx/1"]
 )
-def test_an_unknown_path_is_404_with_an_empty_body(base_url: str, path: str) -> None:
-    response = get(base_url, path)
-    assert response.status_code == 404
-    assert "Allow" not in response.headers
-    assert response.content == b""
+def test_an_unknown_path_is_a_404_problem(base_url: str, path: str) -> None:
+    assert_not_found_problem(get(base_url, path))
 
 
 def test_a_function_that_raises_is_500_with_an_empty_body(base_url: str) -> None:
@@ -262,7 +324,7 @@ def test_each_request_is_logged_once(base_url: str, caplog: pytest.LogCaptureFix
         "GET /api/boom -> 500",
         "GET /api/nothing-here -> 404",
         "GET /api/users/me -> 200",
-        "PUT /api/things -> 405",
+        "PUT /api/things -> 404",
     ]
     assert all(line.endswith(" ms)") for line in lines())
 

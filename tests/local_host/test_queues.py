@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import threading
 import time
 import uuid
@@ -21,6 +22,7 @@ from azure.storage.queue import (
 
 from local_host.config import HostConfig, QueueOptions
 from local_host.triggers import QueueListener, QueueTrigger
+from local_host.worker import FunctionWorker
 from tests.azurite import Azurite
 from tests.local_host.conftest import Serve
 
@@ -240,3 +242,117 @@ def test_the_body_is_the_decoded_bytes(azurite: Azurite, body: bytes) -> None:
     client(azurite, name, base64_text=False).send_message(base64.b64encode(body).decode())
     assert listener.poll_once() == 1
     assert calls.bodies == [body]
+
+
+# --- concurrency, as the host runs a batch ----------------------------------------------------
+
+
+def listener_for(
+    azurite: Azurite,
+    name: str,
+    handler: Callable[[func.QueueMessage], object],
+    options: QueueOptions = OPTIONS,
+    worker: FunctionWorker | None = None,
+) -> QueueListener:
+    return QueueListener(
+        QueueTrigger("handle", name, "msg", handler),
+        QueueServiceClient.from_connection_string(azurite.connection_string),
+        options,
+        threading.Event(),
+        worker or FunctionWorker(16, None),
+    )
+
+
+def test_the_messages_of_a_batch_run_at_the_same_time(azurite: Azurite) -> None:
+    name, calls = unique_queue(), Calls()
+    # Each invocation waits for all of the batch: one after another, the first would time out.
+    together = threading.Barrier(OPTIONS.batch_size, timeout=5)
+
+    def meet(msg: func.QueueMessage) -> None:
+        together.wait()
+        calls.record(msg)
+
+    listener = listener_for(azurite, name, meet)
+    queue = client(azurite, name)
+    for number in range(OPTIONS.batch_size):
+        queue.send_message(f"message {number}")
+
+    assert listener.poll_once() == OPTIONS.batch_size
+    assert len(calls.bodies) == OPTIONS.batch_size
+    assert message_count(queue) == 0
+    assert message_count(client(azurite, name + "-poison")) == 0
+    listener.close()
+
+
+def test_the_next_batch_is_fetched_at_new_batch_threshold_and_no_sooner(
+    azurite: Azurite,
+) -> None:
+    name = unique_queue()
+    options = dataclasses.replace(OPTIONS, batch_size=4, new_batch_threshold=2)
+    release = threading.Event()
+    lock = threading.Lock()
+    started: list[bytes] = []
+    running = [0, 0]  # now, most at once
+
+    def hold(msg: func.QueueMessage) -> None:
+        with lock:
+            started.append(msg.get_body())
+            first_two = len(started) <= 2
+            running[0] += 1
+            running[1] = max(running)
+        try:
+            if not first_two:
+                release.wait(WAIT_SECONDS)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    listener = listener_for(azurite, name, hold, options)
+    queue = client(azurite, name)
+    for number in range(12):
+        queue.send_message(f"message {number}")
+    thread = threading.Thread(target=listener.run, daemon=True)
+    thread.start()
+    try:
+        # First batch: 4 start, 2 return at once, 2 hold; 2 <= threshold, so a second batch
+        # of 4 starts; 6 are then in flight, above the threshold, so nothing more starts.
+        wait_until(lambda: len(started) == 8, "a second batch starts")
+        time.sleep(0.5)
+        assert len(started) == 8
+        assert running[1] == options.max_in_flight == 6
+    finally:
+        release.set()
+    wait_until(lambda: message_count(queue) == 0, "every message is processed")
+    assert len(started) == 12
+    assert running[1] <= options.max_in_flight
+    listener.stop.set()
+    thread.join(timeout=5)
+    listener.close()
+
+
+def test_an_invocation_past_function_timeout_fails_and_is_retried(azurite: Azurite) -> None:
+    name, calls = unique_queue(), Calls()
+    release = threading.Event()
+
+    def stuck_once(msg: func.QueueMessage) -> None:
+        if calls.record(msg) == 1:
+            release.wait(WAIT_SECONDS)
+
+    listener = listener_for(
+        azurite, name, stuck_once, worker=FunctionWorker(4, timedelta(milliseconds=300))
+    )
+    queue = client(azurite, name)
+    queue.send_message("slow first time")
+    try:
+        started = time.monotonic()
+        assert listener.poll_once() == 1
+        assert time.monotonic() - started < WAIT_SECONDS
+        # Counted as a failed try: released (visibilityTimeout 0) with its dequeue count.
+        assert message_count(queue) == 1
+        assert listener.poll_once() == 1
+    finally:
+        release.set()
+    assert calls.dequeue_counts == [1, 2]
+    assert message_count(queue) == 0
+    assert message_count(client(azurite, name + "-poison")) == 0
+    listener.close()
