@@ -1,5 +1,5 @@
-"""Local payments (DEV_MODE, no STRIPE_SECRET_KEY): the checkout page, paying it, the billing
-page, and Stripe's events on demand, like `stripe trigger`."""
+"""Local payments (DEV_MODE, no STRIPE_SECRET_KEY): the checkout page, paying or canceling it,
+the billing page, and Stripe's events on demand, like `stripe trigger`."""
 
 from __future__ import annotations
 
@@ -64,6 +64,19 @@ def complete_dev_checkout(request: ApiRequest) -> Reply:
     """Deliver a purchase's signed Stripe events to the webhook code, then go to success."""
     success_url = _local(request.services).complete_checkout(request.route("session_id"))
     return Reply(status=303, headers={"Location": success_url})
+
+
+@bp.route(route="api/dev/checkout/{session_id}/cancel", methods=["POST"])
+@endpoint(
+    summary="Local payments: abandon the checkout; 303 to its cancel URL",
+    auth=Auth.PUBLIC,
+    status=303,
+    errors=(404, 409),
+)
+def cancel_dev_checkout(request: ApiRequest) -> Reply:
+    """Deliver a signed checkout.session.expired to the webhook code, then go to cancel."""
+    cancel_url = _local(request.services).cancel_checkout(request.route("session_id"))
+    return Reply(status=303, headers={"Location": cancel_url})
 
 
 @bp.route(route="api/dev/subscriptions/{subscription_id}/events", methods=["POST"])

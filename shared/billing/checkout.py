@@ -15,6 +15,7 @@ from azure.core.exceptions import AzureError
 from azure.data.tables import TransactionOperation
 
 from shared.billing.gateway import CheckoutRequest, payments_gateway
+from shared.billing.pending import give_back_slot, take_slot
 from shared.errors import Forbidden, Problem
 from shared.identity.principal import Principal
 from shared.services import Services
@@ -47,8 +48,10 @@ def start_checkout(
     if not (principal.tenant_id and principal.object_id and principal.email):
         raise Forbidden("only a signed-in person can buy a subscription")
     owner = Owner(principal.tenant_id, principal.object_id, principal.email)
+    subscription_id = str(uuid.uuid4())
+    take_slot(services, owner.user_id, subscription_id)
     subscription = Subscription(
-        id=str(uuid.uuid4()),
+        id=subscription_id,
         name=name or default_name(owner.email),
         status=Status.PENDING,
         quantity=quantity,
@@ -67,8 +70,9 @@ def start_checkout(
         owner_tenant_id=owner.tenant_id,
         owner_object_id=owner.object_id,
         owner_email=owner.email,
-        success_url=f"{portal}/subscriptions/{subscription.id}?checkout=success",
-        cancel_url=f"{portal}/subscriptions/{subscription.id}?checkout=canceled",
+        # Portal pages: the new subscription, or the purchase page to try again.
+        success_url=f"{portal}/subscriptions/{subscription.id}",
+        cancel_url=f"{portal}/purchase?canceled=1",
         # One key per subscription: a retried request cannot open a second session.
         idempotency_key=f"smm-checkout-{subscription.id}",
     )
@@ -90,3 +94,4 @@ def _discard(services: Services, subscription: Subscription) -> None:
         remove_membership(services, subscription.owner.user_id, subscription.id)
     except AzureError:
         logger.warning("could not remove pending subscription %s", subscription.id, exc_info=True)
+    give_back_slot(services, subscription.owner.user_id, subscription.id)

@@ -38,7 +38,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from shared.billing.errors import PaymentRejected
 from shared.billing.gateway import CheckoutRequest, CheckoutSession, Invoice, InvoiceList
-from shared.billing.webhook import CHECKOUT_COMPLETED, Outcome, handle_webhook
+from shared.billing.webhook import CHECKOUT_COMPLETED, CHECKOUT_EXPIRED, Outcome, handle_webhook
 from shared.errors import Conflict, NotFound
 from shared.services import Services
 from shared.storage.clients import DIRECTORY_TABLE
@@ -427,6 +427,7 @@ class LocalPayments:
             unit=format_amount(unit_amount(quantity)),
             total=format_amount(quantity * unit_amount(quantity)),
             complete=row["status"] == "complete",
+            expired=row["status"] == "expired",
             cancel_url=row["cancel_url"],
             success_url=row["success_url"],
         )
@@ -436,6 +437,8 @@ class LocalPayments:
         row = self._session(session_id)
         if row["status"] == "complete":
             return str(row["success_url"])
+        if row["status"] == "expired":
+            raise Conflict("this checkout was canceled; start a new one", code="checkout_expired")
         now = self.services.clock()
         customer_id = _new_id("cus")
         stripe_subscription_id = _new_id("sub")
@@ -527,6 +530,46 @@ class LocalPayments:
             deliver(self.services, event)
         logger.info("local checkout %s paid: %s", session_id, stripe_subscription_id)
         return str(row["success_url"])
+
+    def cancel_checkout(self, session_id: str) -> str:
+        """Abandon a local checkout as Stripe expires one: deliver checkout.session.expired;
+        the cancel URL."""
+        row = self._session(session_id)
+        if row["status"] == "expired":
+            return str(row["cancel_url"])
+        if row["status"] == "complete":
+            raise Conflict("this checkout is paid already", code="checkout_complete")
+        row["status"] = "expired"
+        try:
+            # Claims the session against a Pay pressed at the same moment.
+            self.table.update_entity(
+                row,
+                mode=UpdateMode.REPLACE,
+                etag=row.metadata["etag"],
+                match_condition=MatchConditions.IfNotModified,
+            )
+        except ResourceModifiedError:
+            raise _busy() from None
+        now = _epoch(self.services.clock())
+        session_object = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "subscription",
+            "status": "expired",
+            "payment_status": "unpaid",
+            "client_reference_id": row["subscription_id"],
+            "customer": None,
+            "customer_email": row["customer_email"],
+            "subscription": None,
+            "metadata": json.loads(row["metadata"]),
+            "expires_at": now,
+            "success_url": row["success_url"],
+            "cancel_url": row["cancel_url"],
+            "livemode": False,
+        }
+        deliver(self.services, event_object(CHECKOUT_EXPIRED, session_object, now))
+        logger.info("local checkout %s canceled", session_id)
+        return str(row["cancel_url"])
 
     def play(self, subscription_id: str, kind: LocalEvent) -> list[dict[str, Any]]:
         """Deliver the events Stripe sends for `kind`; returns them, in delivery order."""

@@ -14,6 +14,10 @@ Stripe retries deliveries and does not order them
   with duplicates, ends in the state of the newest event, as in-order delivery does.
 - An event for an unknown subscription, or with a shape we do not expect, is acknowledged
   and logged: a 5xx would make Stripe retry it for days to no end.
+- `checkout.session.expired` (an abandoned checkout, or local payments' Cancel) removes the
+  subscription while it is still `pending` and never linked to a Stripe subscription: its
+  partition, the owner's membership row and its pending-checkout slot. After a completion it
+  changes nothing; a redelivery finds no record and is acknowledged.
 
 Storage requests per event: one query (record and event row together), one transaction, and
 at most three more: the Stripe-id index on first sight, the email queue, the look-up sync.
@@ -30,10 +34,12 @@ from enum import StrEnum
 from typing import Any
 
 import stripe
+from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TransactionOperation, UpdateMode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.billing.pending import give_back_slot
 from shared.email.outbox import OutboxEntry, enqueue, outbox_row
 from shared.errors import BadRequest
 from shared.licenses.sync import request_lookup_sync
@@ -41,8 +47,10 @@ from shared.services import Services
 from shared.storage.clients import DIRECTORY_TABLE
 from shared.storage.keys import encode_key
 from shared.subscriptions.activity import activity_row
+from shared.subscriptions.memberships import remove_membership
 from shared.subscriptions.model import EVENT_PREFIX, RECORD_ROW, Status, Subscription
 from shared.subscriptions.store import (
+    MAX_TRANSACTION_OPERATIONS,
     Operation,
     record_update,
     retry_on_conflict,
@@ -78,9 +86,11 @@ SUBSCRIPTION_EVENTS = frozenset(
     }
 )
 CHECKOUT_COMPLETED = "checkout.session.completed"
+CHECKOUT_EXPIRED = "checkout.session.expired"
+CHECKOUT_EVENTS = frozenset({CHECKOUT_COMPLETED, CHECKOUT_EXPIRED})
 INVOICE_PAID = "invoice.paid"
 INVOICE_PAYMENT_FAILED = "invoice.payment_failed"
-HANDLED_EVENTS = SUBSCRIPTION_EVENTS | {CHECKOUT_COMPLETED, INVOICE_PAID, INVOICE_PAYMENT_FAILED}
+HANDLED_EVENTS = SUBSCRIPTION_EVENTS | CHECKOUT_EVENTS | {INVOICE_PAID, INVOICE_PAYMENT_FAILED}
 
 # The directory table's index from a Stripe subscription id to ours.
 STRIPE_INDEX_PREFIX = "stripe-subscription|"
@@ -197,7 +207,7 @@ def _read_event(event: StripeEvent) -> EventFacts:
     obj = event.data.object
     if event.type in SUBSCRIPTION_EVENTS:
         return _read_subscription(obj)
-    if event.type == CHECKOUT_COMPLETED:
+    if event.type in CHECKOUT_EVENTS:
         if obj.get("mode") not in (None, "subscription"):
             raise UnexpectedShape("a checkout session not in subscription mode")
         metadata = _mapping(obj.get("metadata"))
@@ -378,11 +388,15 @@ def _apply(
     services: Services, event: StripeEvent, facts: EventFacts, subscription_id: str
 ) -> Outcome:
     event_row = EVENT_PREFIX + encode_key(event.id)
+    if event.type == CHECKOUT_EXPIRED:
+        # The whole partition: a pending subscription's is small, and all of it may go.
+        query = "PartitionKey eq @pk"
+    else:
+        # Spaces around the parameters: the SDK's substitution splits the filter on them.
+        query = "PartitionKey eq @pk and ( RowKey eq @record or RowKey eq @event )"
     rows = list(
         subscriptions_table(services).query_entities(
-            # Spaces around the parameters: the SDK's substitution splits the filter on them.
-            "PartitionKey eq @pk and ( RowKey eq @record or RowKey eq @event )",
-            parameters={"pk": subscription_id, "record": RECORD_ROW, "event": event_row},
+            query, parameters={"pk": subscription_id, "record": RECORD_ROW, "event": event_row}
         )
     )
     record = next((row for row in rows if row["RowKey"] == RECORD_ROW), None)
@@ -399,6 +413,8 @@ def _apply(
         return Outcome.DUPLICATE
 
     current = Subscription.from_entity(record)
+    if event.type == CHECKOUT_EXPIRED:
+        return _abandon_checkout(services, event, current, rows)
     decision = decide(current, event, facts, services.settings.portal_origin)
     if not decision.changes_anything:
         return Outcome.UNCHANGED
@@ -452,6 +468,46 @@ def _apply(
         decision.subscription.quantity,
     )
     return Outcome.APPLIED
+
+
+def _abandon_checkout(
+    services: Services, event: StripeEvent, current: Subscription, rows: list[Any]
+) -> Outcome:
+    """Remove a subscription whose checkout expired unpaid: nothing of it stays behind."""
+    if current.status is not Status.PENDING or current.stripe_subscription_id:
+        logger.info(
+            "Stripe event %s: checkout of %s expired after it was paid; nothing to do",
+            event.id,
+            current.id,
+        )
+        return Outcome.UNCHANGED
+    others = [row for row in rows if row["RowKey"] != RECORD_ROW]
+    first, rest = others[: MAX_TRANSACTION_OPERATIONS - 1], others[MAX_TRANSACTION_OPERATIONS - 1 :]
+    # The record goes with its ETag: a completion that linked it meanwhile keeps it.
+    operations: list[Operation] = [
+        (
+            TransactionOperation.DELETE,
+            {"PartitionKey": current.id, "RowKey": RECORD_ROW},
+            {"etag": current.etag, "match_condition": MatchConditions.IfNotModified},
+        ),
+        *[(TransactionOperation.DELETE, _keys(row)) for row in first],
+    ]
+    submit(services, operations)
+    for start in range(0, len(rest), MAX_TRANSACTION_OPERATIONS):
+        chunk = rest[start : start + MAX_TRANSACTION_OPERATIONS]
+        submit(services, [(TransactionOperation.DELETE, _keys(row)) for row in chunk])
+    remove_membership(services, current.owner.user_id, current.id)
+    give_back_slot(services, current.owner.user_id, current.id)
+    logger.info(
+        "Stripe event %s: checkout of %s expired unpaid; the pending subscription is removed",
+        event.id,
+        current.id,
+    )
+    return Outcome.APPLIED
+
+
+def _keys(row: Any) -> dict[str, str]:
+    return {"PartitionKey": row["PartitionKey"], "RowKey": row["RowKey"]}
 
 
 # --- the index from Stripe subscription ids to ours --------------------------------------
