@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import azure.functions as func
 import pytest
 
 from local_host.triggers import TimerRunner, TimerTrigger, triggers_of
 from tests.local_host.conftest import Serve
+
+ROOT = Path(__file__).resolve().parents[2]
 
 WAIT_SECONDS = 5
 
@@ -55,6 +60,32 @@ def test_the_outbox_sweep_is_scheduled_every_five_minutes_and_on_startup() -> No
         moment = TimerRunner(sweep, threading.Event()).next_after(moment)
         occurrences.append(moment.strftime("%H:%M:%S"))
     assert occurrences == ["08:05:00", "08:10:00", "08:15:00"]
+
+
+def test_the_outbox_sweep_runs_on_startup_only_in_local_mode() -> None:
+    # Imported afresh in a process whose settings say "not local mode" (only dev_mode is
+    # read at import; the production settings themselves are the settings tests' concern).
+    program = (
+        "import types, shared.settings as settings\n"
+        "settings.load_settings = lambda **_: types.SimpleNamespace(dev_mode=False)\n"
+        "import azure.functions as func\n"
+        "from functions import emails\n"
+        "from local_host.triggers import triggers_of\n"
+        "app = func.FunctionApp()\n"
+        "app.register_functions(emails.bp)\n"
+        "_, timers = triggers_of(app.get_functions())\n"
+        "print([(t.function_name, t.run_on_startup) for t in timers])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[('sweep_outbox', False)]"
 
 
 def timer_app(events: dict[str, list[func.TimerRequest]]) -> func.FunctionApp:
