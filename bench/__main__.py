@@ -5,9 +5,14 @@ from __future__ import annotations
 import sys
 
 from bench.harness import bench_environment
-from bench.measure import assign_1000, license_check, list_1000
+from bench.measure import assign_1000, license_check, license_check_throughput, list_1000
 
-FIGURES = {"check": license_check, "assign": assign_1000, "list": list_1000}
+FIGURES = {
+    "check": license_check,
+    "throughput": license_check_throughput,
+    "assign": assign_1000,
+    "list": list_1000,
+}
 
 
 def main(arguments: list[str]) -> int:

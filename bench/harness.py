@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import azure.functions as func
+from azure.functions.decorators.function_app import Function
 
 from shared.identity.local_users import local_user
 from shared.identity.sessions import SESSION_COOKIE, start_session
@@ -26,6 +27,13 @@ PORTAL_ORIGIN = "http://127.0.0.1:7071"
 class Environment:
     services: Services
     functions: dict[str, Callable[[func.HttpRequest], func.HttpResponse]]
+    # The app's indexed functions: FunctionApp.get_functions() indexes once per app.
+    indexed: list[Function]
+    storage_connection: str
+
+    def get_functions(self) -> list[Function]:
+        """The app as LocalHost reads it."""
+        return self.indexed
 
     def call(self, name: str, request: func.HttpRequest) -> func.HttpResponse:
         return self.functions[name](request)
@@ -52,11 +60,11 @@ def bench_environment() -> Iterator[Environment]:
         use_services(services)
         import function_app
 
+        indexed = function_app.app.get_functions()
         functions = {
-            function.get_function_name(): function.get_user_function()
-            for function in function_app.app.get_functions()
+            function.get_function_name(): function.get_user_function() for function in indexed
         }
-        yield Environment(services, functions)
+        yield Environment(services, functions, indexed, azurite.connection_string)
     finally:
         use_services(None)
         azurite.stop()

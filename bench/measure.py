@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
+from http.client import HTTPConnection
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench.harness import Environment, http_request, ms, p50, percentile, ratio
+from local_host.config import load_host_config
+from local_host.host import LocalHost
 from shared.licenses.listing import LicenseQuery, list_licenses
 from shared.licenses.lookup import lookup_table
 from shared.licenses.model import SEAT_COLUMNS, SEAT_RANGE, lookup_key, odata
@@ -29,6 +36,11 @@ CHECKS = 3000
 WARM_UP = 200
 ASSIGN_ROUNDS = 5
 LIST_ROUNDS = 200
+THROUGHPUT_CONCURRENCY = (16, 64)
+THROUGHPUT_ROUNDS = 3
+THROUGHPUT_SECONDS = 1.5
+THROUGHPUT_WARM_UP_SECONDS = 0.5
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def timed(call: Callable[[], Any]) -> float:
@@ -37,11 +49,18 @@ def timed(call: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
-def license_check(environment: Environment) -> dict[str, str]:
-    """The check through the real HTTP function vs a raw point read of one entity."""
+@dataclass(frozen=True)
+class CheckSetup:
+    token: str
+    partition: str
+    row: str
+
+
+def _check_setup(environment: Environment) -> CheckSetup:
+    """A licensed caller among 300 licensed colleagues (a realistic domain partition), and
+    the add-in token POST /api/dev/token's function issues for the caller."""
     services = environment.services
     subscription = make_subscription(services, OWNER, quantity=400)
-    # A realistic domain partition: the caller among 300 licensed colleagues.
     colleagues = [f"user{i:03d}@contoso.com" for i in range(299)] + ["ann@contoso.com"]
     assign(services, subscription, [Requested(e) for e in colleagues], actor=OWNER)
     issued = environment.call(
@@ -53,12 +72,21 @@ def license_check(environment: Environment) -> dict[str, str]:
             body=b'{"email": "ann@contoso.com"}',
         ),
     )
-    token = json.loads(issued.get_body())["token"]
+    partition, row = lookup_key("ann@contoso.com", subscription.id)
+    return CheckSetup(json.loads(issued.get_body())["token"], partition, row)
+
+
+def license_check(environment: Environment) -> dict[str, str]:
+    """The check through the real HTTP function vs a raw point read of one entity."""
+    services = environment.services
+    setup = _check_setup(environment)
     request = http_request(
-        "GET", "http://127.0.0.1:7071/api/license", headers={"Authorization": f"Bearer {token}"}
+        "GET",
+        "http://127.0.0.1:7071/api/license",
+        headers={"Authorization": f"Bearer {setup.token}"},
     )
     table = lookup_table(services)
-    partition, row = lookup_key("ann@contoso.com", subscription.id)
+    partition, row = setup.partition, setup.row
 
     def check() -> None:
         response = environment.call("check_license", request)
@@ -91,6 +119,99 @@ def license_check(environment: Environment) -> dict[str, str]:
         "raw_point_read_p95_ms": ms(percentile(floor, 0.95)),
         "license_check_p50_ratio": ratio(p50(ours), p50(floor)),
     }
+
+
+def _throughput(work: Callable[[], None], concurrency: int, seconds: float) -> float:
+    """Calls a second of `work` run by `concurrency` threads at once, each call after the last."""
+    stop = threading.Event()
+    counts = [0] * concurrency
+    failures: list[BaseException] = []
+    ready = threading.Barrier(concurrency + 1)
+
+    def loop(index: int) -> None:
+        ready.wait()
+        try:
+            while not stop.is_set():
+                work()
+                counts[index] += 1
+        except BaseException as error:  # reported below: a failed call spoils the figure
+            failures.append(error)
+
+    threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{len(failures)} calls failed, e.g. {failures[0]!r}")
+    return sum(counts) / elapsed
+
+
+def license_check_throughput(environment: Environment) -> dict[str, str]:
+    """License checks per second through the local host (HTTP, the waitress server, the
+    worker's thread pool) vs raw point reads per second of the same SDK, each at 16- and
+    64-way concurrency.
+
+    Clients hold one keep-alive connection each (http.client, the lightest client) and run
+    in the bench's process, as do the host and the raw reads: all of it shares one GIL, so the
+    figures compare the two sides on the same machine rather than predict Azure's.
+    """
+    services = environment.services
+    setup = _check_setup(environment)
+    table = lookup_table(services)
+    host = LocalHost(
+        environment,  # type: ignore[arg-type]  # an app as LocalHost reads one
+        load_host_config(ROOT / "host.json"),
+        environment.storage_connection,
+        port=0,
+        run_queues=False,
+        run_timers=False,
+    )
+    host.start()
+    address = urlsplit(host.url)
+    connections = threading.local()
+
+    def check() -> None:
+        connection = getattr(connections, "http", None)
+        if connection is None:
+            connection = connections.http = HTTPConnection(
+                address.hostname, address.port, timeout=60
+            )
+        connection.request(
+            "GET", "/api/license", headers={"Authorization": f"Bearer {setup.token}"}
+        )
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200 or json.loads(body)["licensed"] is not True:
+            raise RuntimeError(f"{response.status} {body[:200]!r}")
+
+    def raw() -> None:
+        table.get_entity(setup.partition, setup.row)
+
+    figures: dict[str, str] = {"local_host_worker_threads": str(host.worker.threads)}
+    try:
+        for concurrency in THROUGHPUT_CONCURRENCY:
+            _throughput(check, concurrency, THROUGHPUT_WARM_UP_SECONDS)
+            _throughput(raw, concurrency, THROUGHPUT_WARM_UP_SECONDS)
+            ours: list[float] = []
+            floor: list[float] = []
+            gc.collect()
+            for _ in range(THROUGHPUT_ROUNDS):
+                # Alternated, so drift affects both alike.
+                ours.append(_throughput(check, concurrency, THROUGHPUT_SECONDS))
+                floor.append(_throughput(raw, concurrency, THROUGHPUT_SECONDS))
+            checks, reads = p50(ours), p50(floor)
+            figures[f"license_checks_per_second_{concurrency}"] = f"{checks:.1f}"
+            figures[f"raw_point_reads_per_second_{concurrency}"] = f"{reads:.1f}"
+            figures[f"license_check_throughput_ratio_{concurrency}"] = f"{checks / reads:.3f}"
+    finally:
+        host.stop()
+    return figures
 
 
 def _raw_write(services: Any, table_name: str, rows: list[dict[str, Any]]) -> None:
