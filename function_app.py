@@ -9,6 +9,7 @@ from functions import (
     dev_payments,
     emails,
     licenses,
+    portal,
     purchases,
     service,
     subscriptions,
@@ -33,3 +34,6 @@ app.register_functions(licenses.bp)
 if load_settings().dev_mode:
     app.register_functions(dev.bp)
     app.register_functions(dev_payments.bp)
+
+# Last: the portal's catch-all route must not shadow any API route.
+app.register_functions(portal.bp)

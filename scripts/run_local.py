@@ -68,8 +68,8 @@ def main() -> int:
     port = int(os.environ.get("PORT", "7071"))
     if wait_for([port], 60):
         print(
-            f"\nSecureMailMerge licensing is running at http://127.0.0.1:{port}/api "
-            "(Ctrl-C stops it)\n",
+            f"\nSecureMailMerge Licensing is running: open http://127.0.0.1:{port}/ in your "
+            "browser (the portal; the API is under /api). Ctrl-C stops it.\n",
             flush=True,
         )
 
