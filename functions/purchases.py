@@ -1,13 +1,18 @@
-"""Purchases: checkout, and the Stripe webhook that confirms and bills subscriptions."""
+"""Purchases: the price, what the portal offers, checkout, and the Stripe webhook that confirms
+and bills subscriptions."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 import azure.functions as func
 from pydantic import BaseModel, Field
 
 from functions.http import ApiRequest, Auth, Reply, endpoint
 from shared.billing.checkout import MAX_NAME_LENGTH, MAX_QUANTITY, MIN_QUANTITY, start_checkout
+from shared.billing.gateway import payments_gateway
 from shared.billing.webhook import WebhookReceipt, handle_webhook
+from shared.identity.entra import sign_in_configured
 from shared.validation import StrictModel
 
 bp = func.Blueprint()
@@ -22,6 +27,56 @@ class CheckoutBody(StrictModel):
 class CheckoutUrl(BaseModel):
     url: str
     subscription_id: str
+
+
+class Tier(BaseModel):
+    up_to: int | None
+    unit_amount: int
+
+
+class PricingView(BaseModel):
+    currency: str
+    interval: str
+    tiers: list[Tier]
+
+
+class PortalConfig(BaseModel):
+    local_mode: bool
+    sign_in: list[Literal["microsoft", "local"]]
+
+
+@bp.route(route="api/pricing", methods=["GET"])
+@endpoint(
+    summary="The seat price: currency, interval and volume tiers (no sign-in)",
+    auth=Auth.PUBLIC,
+    response=PricingView,
+    errors=(502, 503),
+)
+def get_pricing(request: ApiRequest) -> PricingView:
+    """The live price's volume tiers, in the currency's minor unit."""
+    pricing = payments_gateway(request.services).pricing()
+    return PricingView(
+        currency=pricing.currency,
+        interval=pricing.interval,
+        tiers=[Tier(up_to=tier.up_to, unit_amount=tier.unit_amount) for tier in pricing.tiers],
+    )
+
+
+@bp.route(route="api/portal-config", methods=["GET"])
+@endpoint(
+    summary="What the portal offers: local mode, and the ways to sign in (no sign-in)",
+    auth=Auth.PUBLIC,
+    response=PortalConfig,
+)
+def get_portal_config(request: ApiRequest) -> PortalConfig:
+    """Microsoft sign-in when the sign-in app is configured; local sign-in in local mode."""
+    services = request.services
+    sign_in: list[Literal["microsoft", "local"]] = []
+    if sign_in_configured(services):
+        sign_in.append("microsoft")
+    if services.settings.dev_mode:
+        sign_in.append("local")
+    return PortalConfig(local_mode=services.settings.dev_mode, sign_in=sign_in)
 
 
 @bp.route(route="api/checkout", methods=["POST"])

@@ -6,7 +6,12 @@ import azure.functions as func
 from pydantic import BaseModel, Field
 
 from functions.http import ApiRequest, Auth, endpoint
-from shared.billing.changes import billing_portal_url, change_subscription, list_invoices
+from shared.billing.changes import (
+    billing_portal_url,
+    change_subscription,
+    list_invoices,
+    preview_quantity,
+)
 from shared.billing.checkout import MAX_NAME_LENGTH, MAX_QUANTITY, MIN_QUANTITY
 from shared.paging import PageQuery
 from shared.subscriptions.access import authorize
@@ -22,6 +27,20 @@ class SubscriptionChange(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_LENGTH)
     # strict: 2.5, "5" and true are not seat counts.
     quantity: int | None = Field(default=None, strict=True, ge=MIN_QUANTITY, le=MAX_QUANTITY)
+    # Unix seconds, from a quantity preview: the change is billed exactly as previewed.
+    proration_date: int | None = Field(default=None, strict=True, ge=0, le=2**40)
+
+
+class QuantityPreviewBody(StrictModel):
+    quantity: int = Field(strict=True, ge=MIN_QUANTITY, le=MAX_QUANTITY)
+
+
+class QuantityPreview(BaseModel):
+    quantity: int
+    currency: str
+    amount_due_now: int
+    next_recurring_amount: int
+    proration_date: int
 
 
 class PortalUrl(BaseModel):
@@ -87,7 +106,25 @@ def update_subscription(request: ApiRequest) -> SubscriptionView:
         request.route("subscription_id"),
         name=body.name,
         quantity=body.quantity,
+        proration_date=body.proration_date,
     )
+
+
+@bp.route(route="api/subscriptions/{subscription_id}/quantity-preview", methods=["POST"])
+@endpoint(
+    summary="What a seat count change would cost, charging nothing (`quantity`)",
+    auth=Auth.MANAGER,
+    body=QuantityPreviewBody,
+    response=QuantityPreview,
+    errors=(401, 403, 404, 409, 422, 502, 503),
+)
+def preview_subscription_quantity(request: ApiRequest) -> QuantityPreview:
+    """The amount charged now (pro rata) and every period after, with its proration date."""
+    body: QuantityPreviewBody = request.body
+    preview = preview_quantity(
+        request.services, request.principal, request.route("subscription_id"), body.quantity
+    )
+    return QuantityPreview.model_validate(preview, from_attributes=True)
 
 
 @bp.route(route="api/subscriptions/{subscription_id}/billing-portal", methods=["POST"])

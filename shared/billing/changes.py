@@ -26,7 +26,7 @@ from azure.core.exceptions import (
 from azure.data.tables import TransactionOperation, UpdateMode
 
 from shared.billing.gateway import Invoice, payments_gateway
-from shared.errors import Conflict, Problem
+from shared.errors import Conflict, Problem, field_error
 from shared.identity.principal import Principal
 from shared.licenses.sync import request_lookup_sync
 from shared.paging import decode_cursor, encode_cursor
@@ -52,6 +52,9 @@ QUANTITY_LOCK_ROW = "lock|quantity"
 # lease only expires when its holder died.
 QUANTITY_LEASE = timedelta(seconds=60)
 INVOICE_CURSOR_PREFIX = "invoice|"
+# How long a preview's price holds: Stripe prorates from any date in the period, but a change
+# billed from an old date would charge for time already used differently.
+PRORATION_DATE_MAX_AGE = timedelta(hours=1)
 
 
 def below_assigned(assigned: int) -> Conflict:
@@ -69,8 +72,13 @@ def change_subscription(
     *,
     name: str | None,
     quantity: int | None,
+    proration_date: int | None = None,
 ) -> SubscriptionView:
-    """Rename (owner) and/or change the seat count (`quantity`); returns the caller's view."""
+    """Rename (owner) and/or change the seat count (`quantity`); returns the caller's view.
+
+    With `proration_date` (a preview's), the change is billed exactly as previewed."""
+    if proration_date is not None:
+        _check_proration_date(services, proration_date, quantity)
     subscription, access = authorize(
         services,
         principal,
@@ -79,10 +87,66 @@ def change_subscription(
         owner_only=name is not None,
     )
     if quantity is not None and quantity != subscription.quantity:
-        subscription = _change_quantity(services, principal, subscription, quantity, name)
+        subscription = _change_quantity(
+            services, principal, subscription, quantity, name, proration_date
+        )
     elif name is not None and name != subscription.name:
         subscription = _rename(services, principal, subscription, name)
     return subscription_view(subscription, access)
+
+
+def _check_proration_date(services: Services, proration_date: int, quantity: int | None) -> None:
+    if quantity is None:
+        raise field_error("proration_date", "is allowed only with quantity")
+    now = int(services.clock().timestamp())
+    if proration_date > now:
+        raise field_error("proration_date", "is in the future; use the preview's")
+    if proration_date < now - int(PRORATION_DATE_MAX_AGE.total_seconds()):
+        raise field_error(
+            "proration_date", "is more than an hour old; preview the change again for its price"
+        )
+
+
+@dataclass(frozen=True)
+class QuantityPreviewResult:
+    quantity: int
+    currency: str
+    amount_due_now: int
+    next_recurring_amount: int
+    proration_date: int
+
+
+def preview_quantity(
+    services: Services, principal: Principal, subscription_id: str, quantity: int
+) -> QuantityPreviewResult:
+    """What changing the seat count would charge now and every period after; charges nothing.
+
+    Refused as the change itself would be (`quantity`, not below the assigned seats, an active
+    or past-due subscription)."""
+    subscription, _ = authorize(services, principal, subscription_id, need=Permission.QUANTITY)
+    _check_quantity(subscription, quantity)
+    proration_date = int(services.clock().timestamp())
+    gateway = payments_gateway(services)
+    if quantity == subscription.quantity:
+        pricing = gateway.pricing()
+        return QuantityPreviewResult(
+            quantity=quantity,
+            currency=pricing.currency,
+            amount_due_now=0,
+            next_recurring_amount=pricing.recurring_amount(quantity),
+            proration_date=proration_date,
+        )
+    assert subscription.stripe_subscription_id is not None  # _check_quantity
+    preview = gateway.preview_quantity(
+        subscription.stripe_subscription_id, quantity, proration_date
+    )
+    return QuantityPreviewResult(
+        quantity=quantity,
+        currency=preview.currency,
+        amount_due_now=preview.amount_due_now,
+        next_recurring_amount=preview.next_recurring_amount,
+        proration_date=proration_date,
+    )
 
 
 def _rename(
@@ -152,10 +216,12 @@ def _change_quantity(
     subscription: Subscription,
     quantity: int,
     name: str | None,
+    proration_date: int | None,
 ) -> Subscription:
     _check_quantity(subscription, quantity)
     lease = retry_on_conflict(lambda: _take_lease(services, subscription.id))
     changed_stripe = False
+    recorded = False
     before = subscription
     try:
         before = get_subscription(services, subscription.id)
@@ -168,7 +234,10 @@ def _change_quantity(
         _check_quantity(before, quantity)
         assert before.stripe_subscription_id is not None
         payments_gateway(services).update_quantity(
-            before.stripe_subscription_id, quantity, f"smm-quantity-{before.id}-{lease.token}"
+            before.stripe_subscription_id,
+            quantity,
+            f"smm-quantity-{before.id}-{lease.token}",
+            proration_date,
         )
         changed_stripe = True
         read = _Reader(services, before)
@@ -198,12 +267,11 @@ def _change_quantity(
             return updated
 
         updated = retry_on_conflict(attempt)
-        lease.released = True
-    except Exception:
-        if changed_stripe:
-            _set_back(services, before, lease.token)
-        raise
+        lease.released = recorded = True
     finally:
+        # Whatever stopped the change (a 409, storage, a bug), Stripe must not keep it alone.
+        if changed_stripe and not recorded:
+            _set_back(services, before, lease.token)
         if not lease.released:
             lease.give_back(services)
     if name is not None and name != before.name:

@@ -61,14 +61,60 @@ class InvoiceList:
     after: str | None
 
 
+@dataclass(frozen=True)
+class PriceTier:
+    up_to: int | None  # the last tier has no upper bound
+    unit_amount: int  # in the currency's minor unit
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """The seat price: volume tiers, so every seat costs the tier the quantity reaches."""
+
+    currency: str
+    interval: str
+    tiers: tuple[PriceTier, ...]
+
+    def unit_amount(self, quantity: int) -> int:
+        for tier in self.tiers:
+            if tier.up_to is None or quantity <= tier.up_to:
+                return tier.unit_amount
+        return self.tiers[-1].unit_amount
+
+    def recurring_amount(self, quantity: int) -> int:
+        return quantity * self.unit_amount(quantity)
+
+
+@dataclass(frozen=True)
+class QuantityPreview:
+    """What a seat change would cost: charged now (pro rata), and every period after."""
+
+    currency: str
+    amount_due_now: int
+    next_recurring_amount: int
+
+
 class PaymentsGateway(Protocol):
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         """A Checkout Session in subscription mode for the seat price and quantity."""
 
+    def pricing(self) -> Pricing:
+        """The seat price's currency, interval and volume tiers."""
+
+    def preview_quantity(
+        self, stripe_subscription_id: str, quantity: int, proration_date: int
+    ) -> QuantityPreview:
+        """What `update_quantity` with the same proration date would charge, charging nothing."""
+
     def update_quantity(
-        self, stripe_subscription_id: str, quantity: int, idempotency_key: str
+        self,
+        stripe_subscription_id: str,
+        quantity: int,
+        idempotency_key: str,
+        proration_date: int | None = None,
     ) -> None:
-        """Change the seat count, billed pro rata."""
+        """Change the seat count, the difference invoiced and charged now, pro rata from
+        `proration_date` (default: now)."""
 
     def billing_portal(self, customer_id: str, return_url: str) -> str:
         """The URL of a billing portal session (invoices, payment methods)."""

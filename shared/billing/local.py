@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -37,7 +38,15 @@ from azure.data.tables import TableClient, UpdateMode
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from shared.billing.errors import PaymentRejected
-from shared.billing.gateway import CheckoutRequest, CheckoutSession, Invoice, InvoiceList
+from shared.billing.gateway import (
+    CheckoutRequest,
+    CheckoutSession,
+    Invoice,
+    InvoiceList,
+    PriceTier,
+    Pricing,
+    QuantityPreview,
+)
 from shared.billing.webhook import CHECKOUT_COMPLETED, CHECKOUT_EXPIRED, Outcome, handle_webhook
 from shared.errors import Conflict, NotFound
 from shared.services import Services
@@ -79,11 +88,28 @@ class LocalEvent(StrEnum):
     RENEWED = "renewed"
 
 
+LOCAL_PRICING = Pricing(
+    currency=CURRENCY,
+    interval="month",
+    tiers=tuple(PriceTier(up_to=up_to, unit_amount=amount) for up_to, amount in PRICE_TIERS),
+)
+
+
 def unit_amount(quantity: int) -> int:
-    for up_to, amount in PRICE_TIERS:
-        if up_to is None or quantity <= up_to:
-            return amount
-    raise AssertionError("the last tier has no upper bound")
+    return LOCAL_PRICING.unit_amount(quantity)
+
+
+def proration_amount(
+    old_quantity: int, new_quantity: int, period_start: int, period_end: int, at: int
+) -> int:
+    """What a seat change at `at` costs for the rest of the period, as Stripe prorates: a
+    credit for the old quantity's unused time and a charge for the new one's, each rounded to
+    the minor unit. Negative when seats are removed."""
+    at = min(max(at, period_start), period_end)
+    remaining = Fraction(period_end - at, max(period_end - period_start, 1))
+    credit = round(LOCAL_PRICING.recurring_amount(old_quantity) * remaining)
+    charge = round(LOCAL_PRICING.recurring_amount(new_quantity) * remaining)
+    return charge - credit
 
 
 def format_amount(cents: int, currency: str = CURRENCY) -> str:
@@ -298,24 +324,87 @@ class LocalPayments:
         portal = self.services.settings.portal_origin
         return CheckoutSession(id=session_id, url=f"{portal}/api/dev/checkout/{session_id}")
 
+    def pricing(self) -> Pricing:
+        return LOCAL_PRICING
+
+    def preview_quantity(
+        self, stripe_subscription_id: str, quantity: int, proration_date: int
+    ) -> QuantityPreview:
+        state = self._subscription(stripe_subscription_id)
+        return QuantityPreview(
+            currency=CURRENCY,
+            amount_due_now=max(self._proration(state, quantity, proration_date), 0),
+            next_recurring_amount=LOCAL_PRICING.recurring_amount(quantity),
+        )
+
+    def _proration(self, state: LocalSubscription, quantity: int, at: int) -> int:
+        item = state.item
+        return proration_amount(
+            int(item["quantity"]),
+            quantity,
+            int(item["current_period_start"]),
+            int(item["current_period_end"]),
+            at,
+        )
+
     def update_quantity(
-        self, stripe_subscription_id: str, quantity: int, idempotency_key: str
+        self,
+        stripe_subscription_id: str,
+        quantity: int,
+        idempotency_key: str,
+        proration_date: int | None = None,
     ) -> None:
-        """Stripe's seat item takes the new quantity. Stripe would also send
-        customer.subscription.updated, usually after our record is written; local payments
-        leaves it out (the record holds the quantity already) and carries the quantity in
-        every later event."""
+        """Stripe's seat item takes the new quantity, and the prorated difference is invoiced
+        and paid at once (`always_invoice`), as `preview_quantity` showed. Stripe would also
+        send customer.subscription.updated and the invoice's events, usually after our record
+        is written; local payments leaves them out (the record holds the quantity already) and
+        carries the quantity in every later event."""
+        invoices: list[dict[str, Any]] = []
 
         def change(state: LocalSubscription) -> bool:
+            invoices.clear()
             if state.row.get("last_idempotency_key") == idempotency_key:
                 return False  # a replay: Stripe answers it without changing anything again
             if state.stripe_status in ("canceled", "incomplete_expired"):
                 raise PaymentRejected("a canceled subscription's quantity cannot change")
+            at = proration_date if proration_date is not None else state.now
+            amount = self._proration(state, quantity, at)
+            if amount > 0:  # a decrease is a credit Stripe keeps on the customer's balance
+                invoices.append(self._proration_invoice(state, quantity, amount, at))
             state.item["quantity"] = quantity
             state.row["last_idempotency_key"] = idempotency_key
             return True
 
         self._change_subscription(stripe_subscription_id, change)
+        for invoice in invoices:
+            self._store_invoice(invoice)
+
+    def _proration_invoice(
+        self, state: LocalSubscription, quantity: int, amount: int, at: int
+    ) -> dict[str, Any]:
+        invoice = self._new_invoice(state, "paid", "subscription_update")
+        old_quantity = int(state.item["quantity"])
+        period_end = int(state.item["current_period_end"])
+        invoice.update(
+            amount_due=amount,
+            amount_paid=amount,
+            amount_remaining=0,
+            subtotal=amount,
+            total=amount,
+            period_start=at,
+        )
+        invoice["lines"]["data"] = [
+            {
+                "id": _new_id("il"),
+                "object": "line_item",
+                "amount": amount,
+                "currency": CURRENCY,
+                "description": f"Seats {old_quantity} → {quantity}, prorated",
+                "quantity": quantity,
+                "period": {"start": at, "end": period_end},
+            }
+        ]
+        return invoice
 
     def billing_portal(self, customer_id: str, return_url: str) -> str:
         portal = self.services.settings.portal_origin

@@ -140,14 +140,14 @@ def test_a_failed_checkout_leaves_no_pending_subscription(
 # --- quantity ---------------------------------------------------------------------------
 
 
-def test_a_quantity_change_updates_the_seat_item_pro_rata_with_an_idempotency_key(
+def test_a_quantity_change_invoices_the_seat_item_pro_rata_with_an_idempotency_key(
     api: ApiClient, services: Services, stripe_api: responses.RequestsMock
 ) -> None:
     subscription = active(services)
     stripe_api.get(f"{API}/v1/subscriptions/sub_123", json=stripe_subscription())
     stripe_api.post(
-        f"{API}/v1/subscription_items/si_123",
-        json={"id": "si_123", "object": "subscription_item", "quantity": 8},
+        f"{API}/v1/subscriptions/sub_123",
+        json=stripe_subscription(8),
     )
     ann = api.login("ann@contoso.com")
 
@@ -157,7 +157,11 @@ def test_a_quantity_change_updates_the_seat_item_pro_rata_with_an_idempotency_ke
     assert (response.json()["quantity"], response.json()["available"]) == (8, 8)
     retrieve, update = stripe_calls(stripe_api)
     assert retrieve.request.method == "GET"
-    assert form(update) == {"quantity": "8", "proration_behavior": "create_prorations"}
+    assert form(update) == {
+        "items[0][id]": "si_123",
+        "items[0][quantity]": "8",
+        "proration_behavior": "always_invoice",
+    }
     key = update.request.headers["Idempotency-Key"]
     assert key.startswith(f"smm-quantity-{subscription.id}-")
     assert get_subscription(services, subscription.id).quantity == 8
@@ -187,7 +191,7 @@ def test_stripe_errors_become_clear_problems_and_change_nothing(
 ) -> None:
     subscription = active(services)
     stripe_api.get(f"{API}/v1/subscriptions/sub_123", json=stripe_subscription())
-    stripe_api.post(f"{API}/v1/subscription_items/si_123", **reply)
+    stripe_api.post(f"{API}/v1/subscriptions/sub_123", **reply)
     ann = api.login("ann@contoso.com")
 
     response = ann.patch(f"/api/subscriptions/{subscription.id}", json={"quantity": 8})
@@ -228,7 +232,7 @@ def test_when_seats_were_assigned_meanwhile_stripe_is_set_back(
 
     subscription = active(services, quantity=10, assigned=2)
     stripe_api.get(f"{API}/v1/subscriptions/sub_123", json=stripe_subscription(10))
-    stripe_api.post(f"{API}/v1/subscription_items/si_123", json={"id": "si_123"})
+    stripe_api.post(f"{API}/v1/subscriptions/sub_123", json=stripe_subscription(4))
     real_update = StripePayments.update_quantity
 
     def assign_during_the_stripe_call(self, *args: Any) -> None:  # type: ignore[no-untyped-def]
@@ -247,7 +251,7 @@ def test_when_seats_were_assigned_meanwhile_stripe_is_set_back(
     assert raised.value.code == "quantity_below_assigned"
     assert raised.value.extra["assigned"] == 6
     updates = [call for call in stripe_calls(stripe_api) if call.request.method == "POST"]
-    assert [form(call)["quantity"] for call in updates] == ["4", "10"]
+    assert [form(call)["items[0][quantity]"] for call in updates] == ["4", "10"]
     assert updates[1].request.headers["Idempotency-Key"].endswith("-undo")
     record = get_subscription(services, subscription.id)
     assert (record.quantity, record.assigned) == (10, 6)
@@ -347,3 +351,119 @@ def test_stripe_pages_are_at_most_a_hundred(
     assert response.json() == {"items": [], "next_cursor": None}
     [call] = stripe_calls(stripe_api)
     assert parse_qs(urlsplit(call.request.url).query)["limit"] == ["100"]
+
+
+# --- price and quantity preview ---------------------------------------------------------
+
+TIERED_PRICE = {
+    "id": PRICE,
+    "object": "price",
+    "currency": "eur",
+    "billing_scheme": "tiered",
+    "tiers_mode": "volume",
+    "recurring": {"interval": "month", "interval_count": 1},
+    "tiers": [
+        {"up_to": 9, "unit_amount": 500, "unit_amount_decimal": "500", "flat_amount": None},
+        {"up_to": None, "unit_amount": None, "unit_amount_decimal": "400", "flat_amount": None},
+    ],
+}
+
+
+def test_the_price_comes_from_stripe_with_its_tiers_and_is_kept_for_minutes(
+    api: ApiClient, stripe_api: responses.RequestsMock
+) -> None:
+    stripe_api.get(f"{API}/v1/prices/{PRICE}", json=TIERED_PRICE)
+
+    first = api.get("/api/pricing")
+    second = api.get("/api/pricing")
+
+    assert first.status_code == second.status_code == 200, first.text
+    assert (
+        first.json()
+        == second.json()
+        == {
+            "currency": "eur",
+            "interval": "month",
+            "tiers": [{"up_to": 9, "unit_amount": 500}, {"up_to": None, "unit_amount": 400}],
+        }
+    )
+    [call] = stripe_calls(stripe_api)
+    assert parse_qs(urlsplit(call.request.url).query) == {"expand[0]": ["tiers"]}
+
+
+def test_a_per_unit_price_is_one_open_tier(
+    api: ApiClient, stripe_api: responses.RequestsMock
+) -> None:
+    per_unit = {**TIERED_PRICE, "billing_scheme": "per_unit", "unit_amount": 450, "tiers": None}
+    stripe_api.get(f"{API}/v1/prices/{PRICE}", json=per_unit)
+
+    response = api.get("/api/pricing")
+
+    assert response.json()["tiers"] == [{"up_to": None, "unit_amount": 450}]
+
+
+def test_a_stripe_failure_reading_the_price_is_a_problem(
+    api: ApiClient, stripe_api: responses.RequestsMock
+) -> None:
+    stripe_api.get(f"{API}/v1/prices/{PRICE}", **error("api_error", 500))
+
+    response = api.get("/api/pricing")
+
+    assert response.status_code == 502
+    assert response.json()["code"] == "payments_error"
+    assert "Stripe says no" not in response.text
+
+
+def test_the_preview_is_stripes_upcoming_invoice_and_the_change_uses_its_date(
+    api: ApiClient, services: Services, stripe_api: responses.RequestsMock
+) -> None:
+    subscription = active(services)
+    stripe_api.get(f"{API}/v1/subscriptions/sub_123", json=stripe_subscription())
+    stripe_api.get(f"{API}/v1/prices/{PRICE}", json=TIERED_PRICE)
+    stripe_api.post(
+        f"{API}/v1/invoices/create_preview",
+        json={"object": "invoice", "currency": "eur", "amount_due": 1537, "total": 1537},
+    )
+    stripe_api.post(f"{API}/v1/subscriptions/sub_123", json=stripe_subscription(12))
+    ann = api.login("ann@contoso.com")
+
+    shown = ann.post(
+        f"/api/subscriptions/{subscription.id}/quantity-preview", json={"quantity": 12}
+    )
+
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    assert body == {
+        "quantity": 12,
+        "currency": "eur",
+        "amount_due_now": 1537,
+        "next_recurring_amount": 12 * 400,
+        "proration_date": body["proration_date"],
+    }
+    [asked] = [c for c in stripe_calls(stripe_api) if "create_preview" in c.request.url]
+    assert form(asked) == {
+        "subscription": "sub_123",
+        "subscription_details[items][0][id]": "si_123",
+        "subscription_details[items][0][quantity]": "12",
+        "subscription_details[proration_behavior]": "always_invoice",
+        "subscription_details[proration_date]": str(body["proration_date"]),
+    }
+    assert get_subscription(services, subscription.id).quantity == 5
+
+    changed = ann.patch(
+        f"/api/subscriptions/{subscription.id}",
+        json={"quantity": 12, "proration_date": body["proration_date"]},
+    )
+
+    assert changed.status_code == 200, changed.text
+    [update] = [
+        c
+        for c in stripe_calls(stripe_api)
+        if c.request.method == "POST" and c.request.url.endswith("/v1/subscriptions/sub_123")
+    ]
+    assert form(update) == {
+        "items[0][id]": "si_123",
+        "items[0][quantity]": "12",
+        "proration_behavior": "always_invoice",
+        "proration_date": str(body["proration_date"]),
+    }

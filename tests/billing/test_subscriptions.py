@@ -94,7 +94,7 @@ def test_bad_subscription_paging_is_refused(api: ApiClient, params: dict[str, An
 
 # --- who may do what --------------------------------------------------------------------
 
-OPERATIONS = ("get", "rename", "quantity", "portal", "invoices")
+OPERATIONS = ("get", "rename", "quantity", "preview", "portal", "invoices")
 
 
 def attempt(client: ApiClient, subscription_id: str, operation: str, **kwargs: Any) -> int:
@@ -106,6 +106,8 @@ def attempt(client: ApiClient, subscription_id: str, operation: str, **kwargs: A
         return client.patch(path, json={"name": "contoso.com"}, **kwargs).status_code
     if operation == "quantity":
         return client.patch(path, json={"quantity": 5}, **kwargs).status_code
+    if operation == "preview":
+        return client.post(path + "/quantity-preview", json={"quantity": 7}, **kwargs).status_code
     if operation == "portal":
         return client.post(path + "/billing-portal", **kwargs).status_code
     return client.get(path + "/invoices", **kwargs).status_code
@@ -115,6 +117,7 @@ def expected(operation: str, permissions: frozenset[Permission], owner: bool = F
     needs = {
         "get": Permission.VIEW,
         "quantity": Permission.QUANTITY,
+        "preview": Permission.QUANTITY,
         "portal": Permission.BILLING,
         "invoices": Permission.BILLING,
     }
