@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
+from wsgiref.util import is_hop_by_hop
 
 import azure.functions as func
 from waitress import wasyncore
@@ -100,7 +101,12 @@ class FunctionsWsgiApp:
         except Exception:
             logger.exception("%s %s could not be served", method, path)
             status, headers, body = 500, [], b""
-        headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+        # waitress owns the framing: hop-by-hop headers from a function would make it fail.
+        headers = [
+            (name, value)
+            for name, value in headers
+            if name.lower() != "content-length" and not is_hop_by_hop(name)
+        ]
         headers.append(("Content-Length", str(len(body))))
         start_response(f"{status} {_phrase(status)}", headers)
         logger.info(

@@ -80,6 +80,12 @@ def build_app() -> func.FunctionApp:
     def empty(req: func.HttpRequest) -> func.HttpResponse:
         return func.HttpResponse(status_code=204)
 
+    @app.route(route="framed", methods=["GET"])
+    def framed(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(
+            "framed", headers={"Connection": "close", "Content-Length": "999", "X-Ok": "1"}
+        )
+
     @app.route(route="anything")
     def any_method(req: func.HttpRequest) -> func.HttpResponse:
         return _echo("any_method", req)
@@ -266,6 +272,14 @@ def test_head_answers_the_headers_without_the_body(base_url: str) -> None:
 )
 def test_an_unknown_path_is_a_404_problem(base_url: str, path: str) -> None:
     assert_not_found_problem(get(base_url, path))
+
+
+def test_framing_headers_a_function_sets_are_the_servers_own(base_url: str) -> None:
+    response = get(base_url, "/api/framed")
+    assert response.status_code == 200
+    assert response.content == b"framed"
+    assert response.headers["Content-Length"] == "6"
+    assert response.headers["X-Ok"] == "1"
 
 
 def test_a_function_that_raises_is_500_with_an_empty_body(base_url: str) -> None:
