@@ -17,13 +17,16 @@ from shared.paging import PageQuery
 from shared.subscriptions.access import authorize
 from shared.subscriptions.model import Permission
 from shared.subscriptions.views import SubscriptionView
-from shared.validation import EmailAddress, StrictModel
+from shared.validation import EmailAddress, StrictModel, name_type
 
 bp = func.Blueprint()
 
 ADMINS = "api/subscriptions/{subscription_id}/admins"
 ADMIN = "api/subscriptions/{subscription_id}/admins/{admin_id}"
 API_KEYS = "api/subscriptions/{subscription_id}/api-keys"
+CONCURRENT = "concurrent_change"
+INVALID_CURSOR = {400: ("invalid_cursor",)}
+INVITATION_CLOSED = {410: ("invitation_expired", "invitation_used")}
 
 
 class KeyPermission(StrEnum):
@@ -46,8 +49,11 @@ class ChangePermissions(StrictModel):
     permissions: Permissions
 
 
+ApiKeyName = name_type(100)
+
+
 class NewApiKey(StrictModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: ApiKeyName
     permissions: Annotated[list[KeyPermission], Field(min_length=1, max_length=len(KeyPermission))]
 
 
@@ -61,7 +67,7 @@ class TransferOwnership(StrictModel):
     auth=Auth.MANAGER,
     query=PageQuery,
     response=AdministratorList,
-    errors=(400, 401, 403, 404),
+    errors=INVALID_CURSOR,
 )
 def list_admins(request: ApiRequest) -> AdministratorList:
     """Administrators (`view`)."""
@@ -81,7 +87,7 @@ def list_admins(request: ApiRequest) -> AdministratorList:
     body=InviteAdministrator,
     response=AdministratorView,
     status=201,
-    errors=(401, 403, 404, 409, 422),
+    errors={409: ("already_owner", "already_administrator", CONCURRENT)},
 )
 def invite_admin(request: ApiRequest) -> AdministratorView:
     """Invite (owner): a pending administrator and an emailed single-use link."""
@@ -101,7 +107,7 @@ def invite_admin(request: ApiRequest) -> AdministratorView:
     auth=Auth.MANAGER,
     body=ChangePermissions,
     response=AdministratorView,
-    errors=(401, 403, 404, 409, 422),
+    errors={409: (CONCURRENT,)},
 )
 def change_admin(request: ApiRequest) -> AdministratorView:
     """Change permissions (owner)."""
@@ -124,7 +130,7 @@ def change_admin(request: ApiRequest) -> AdministratorView:
     summary="Remove an administrator or revoke a pending invitation",
     auth=Auth.MANAGER,
     status=204,
-    errors=(401, 403, 404, 409),
+    errors={409: (CONCURRENT,)},
 )
 def remove_admin(request: ApiRequest) -> Reply:
     """Remove (the owner, or a delegate removing itself)."""
@@ -142,7 +148,7 @@ def remove_admin(request: ApiRequest) -> Reply:
     summary="Send a pending invitation again with a new link",
     auth=Auth.MANAGER,
     status=202,
-    errors=(401, 403, 404, 409),
+    errors={409: ("invitation_already_accepted", CONCURRENT)},
 )
 def resend_invitation(request: ApiRequest) -> Reply:
     """Resend (owner): a new link; the previous one stops working."""
@@ -160,7 +166,7 @@ def resend_invitation(request: ApiRequest) -> Reply:
     summary="What an invitation link offers (no sign-in needed)",
     auth=Auth.PUBLIC,
     response=InvitationDetails,
-    errors=(404, 410),
+    errors={404: ("not_found",), **INVITATION_CLOSED},
 )
 def get_invitation(request: ApiRequest) -> InvitationDetails:
     """The accept page's data; 404 unknown, 410 expired or used."""
@@ -172,7 +178,12 @@ def get_invitation(request: ApiRequest) -> InvitationDetails:
     summary="Accept an invitation as the signed-in user",
     auth=Auth.USER,
     response=SubscriptionView,
-    errors=(401, 403, 404, 409, 410),
+    errors={
+        403: ("invitation_email_mismatch",),
+        404: ("not_found",),
+        409: ("already_owner", "already_administrator", CONCURRENT),
+        **INVITATION_CLOSED,
+    },
 )
 def accept_invitation(request: ApiRequest) -> SubscriptionView:
     """Accept: the signed-in account's email must be the invited one."""
@@ -185,7 +196,7 @@ def accept_invitation(request: ApiRequest) -> SubscriptionView:
     auth=Auth.MANAGER,
     body=TransferOwnership,
     response=SubscriptionView,
-    errors=(401, 403, 404, 409, 422),
+    errors={409: ("already_owner", "not_an_administrator", "administrator_not_active", CONCURRENT)},
 )
 def transfer_ownership(request: ApiRequest) -> SubscriptionView:
     """Transfer (owner): the previous owner stays an administrator with every permission."""
@@ -204,7 +215,7 @@ def transfer_ownership(request: ApiRequest) -> SubscriptionView:
     auth=Auth.MANAGER,
     query=PageQuery,
     response=ApiKeyList,
-    errors=(400, 401, 403, 404),
+    errors=INVALID_CURSOR,
 )
 def list_api_keys(request: ApiRequest) -> ApiKeyList:
     """API keys (owner), with when each was last used."""
@@ -222,7 +233,6 @@ def list_api_keys(request: ApiRequest) -> ApiKeyList:
     body=NewApiKey,
     response=CreatedApiKey,
     status=201,
-    errors=(401, 403, 404, 422),
 )
 def create_api_key(request: ApiRequest) -> CreatedApiKey:
     """Create a key (owner) with `view`, `assign` and/or `quantity`."""
@@ -240,7 +250,7 @@ def create_api_key(request: ApiRequest) -> CreatedApiKey:
 
 
 @bp.route(route=API_KEYS + "/{key_id}", methods=["DELETE"])
-@endpoint(summary="Revoke an API key", auth=Auth.MANAGER, status=204, errors=(401, 403, 404))
+@endpoint(summary="Revoke an API key", auth=Auth.MANAGER, status=204, errors={409: (CONCURRENT,)})
 def revoke_api_key(request: ApiRequest) -> Reply:
     """Revoke (owner): the key stops working on its next request."""
     subscription, _ = authorize(

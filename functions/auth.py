@@ -6,12 +6,13 @@ import logging
 from typing import Annotated
 
 import azure.functions as func
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.http import ApiRequest, Auth, Reply, endpoint
 from shared.admins.invitations import PendingInvitation, pending_invitations_for
 from shared.identity.admin_consent import admin_consent_url, normalize_tenant
 from shared.identity.entra import (
+    MAX_NEXT_LENGTH,
     SIGN_IN_COOKIE,
     begin_sign_in,
     cleared_sign_in_cookie,
@@ -38,9 +39,18 @@ bp = func.Blueprint()
 MAX_PARAMETER_LENGTH = 8192
 
 
+# What safe_next accepts: a path on this site (one leading '/'), no backslash, blank or control.
+_NOT_IN_PATH = r"\\\u0000-\u0020\u007f"
+NEXT_PATTERN = f"^(?:/|/[^/{_NOT_IN_PATH}][^{_NOT_IN_PATH}]*)?$"
+
+
 class LoginQuery(BaseModel):
-    # Checked by the sign-in itself, so a bad value is a 400 naming `next`.
-    next: str | None = None
+    # Checked by the sign-in itself, so a bad value is a 400 `invalid_next` naming `next`; the
+    # document carries the same rule.
+    next: str | None = Field(
+        default=None,
+        json_schema_extra={"maxLength": MAX_NEXT_LENGTH, "pattern": NEXT_PATTERN},
+    )
 
 
 class CallbackQuery(BaseModel):
@@ -63,8 +73,28 @@ class Me(BaseModel):
     invitations: list[PendingInvitation]
 
 
+# A tenant id (GUID, any case) or a domain name of the organization, as normalize_tenant takes.
+_GUID = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+_DOMAIN = (
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})"
+)
+TENANT_PATTERN = f"^(?:{_GUID}|{_DOMAIN})$"
+
+
 class AdminConsentQuery(BaseModel):
-    tenant: Annotated[str, Field(max_length=253), AfterValidator(normalize_tenant)]
+    tenant: Annotated[
+        str,
+        StringConstraints(max_length=253, pattern=TENANT_PATTERN),
+        AfterValidator(normalize_tenant),
+    ]
+
+
+SIGN_IN_STARTED = {
+    "Location": "Microsoft's sign-in page",
+    "Set-Cookie": "the sign-in's own cookie, for the callback",
+}
+SIGNED_IN = {"Location": "`next` on the portal", "Set-Cookie": "the session cookie"}
 
 
 def _secure(request: ApiRequest) -> bool:
@@ -77,7 +107,11 @@ def _secure(request: ApiRequest) -> bool:
     auth=Auth.PUBLIC,
     query=LoginQuery,
     status=302,
-    errors=(400, 503),
+    headers=SIGN_IN_STARTED,
+    errors={
+        400: ("invalid_next",),
+        503: ("sign_in_not_configured", "upstream_unavailable"),
+    },
 )
 def sign_in(request: ApiRequest) -> Reply:
     """Start the auth-code flow with PKCE and send the browser to Microsoft."""
@@ -96,7 +130,12 @@ def sign_in(request: ApiRequest) -> Reply:
     auth=Auth.PUBLIC,
     query=CallbackQuery,
     status=302,
-    errors=(400, 401, 503),
+    headers=SIGNED_IN,
+    errors={
+        400: ("sign_in_not_started", "sign_in_state_mismatch", "missing_code", "sign_in_expired"),
+        401: ("sign_in_failed",),
+        503: ("sign_in_not_configured", "upstream_unavailable"),
+    },
 )
 def complete_sign_in_callback(request: ApiRequest) -> Reply:
     """Redeem the code, check the id token and start a session."""
@@ -118,7 +157,12 @@ def complete_sign_in_callback(request: ApiRequest) -> Reply:
 
 
 @bp.route(route="api/auth/logout", methods=["POST"])
-@endpoint(summary="Sign out: ends the session", auth=Auth.PUBLIC, status=204, errors=(403,))
+@endpoint(
+    summary="Sign out: ends the session",
+    auth=Auth.PUBLIC,
+    status=204,
+    headers={"Set-Cookie": "clears the session cookie"},
+)
 def sign_out(request: ApiRequest) -> Reply:
     """End the session on the server, if any, and clear the cookie.
 
@@ -131,7 +175,7 @@ def sign_out(request: ApiRequest) -> Reply:
 
 
 @bp.route(route="api/me", methods=["GET"])
-@endpoint(summary="The signed-in user", auth=Auth.USER, response=Me, errors=(401, 403))
+@endpoint(summary="The signed-in user", auth=Auth.USER, response=Me)
 def get_me(request: ApiRequest) -> Me:
     """Who is signed in, what they can reach and the invitations waiting for them."""
     principal = request.principal
@@ -150,7 +194,8 @@ def get_me(request: ApiRequest) -> Me:
     auth=Auth.PUBLIC,
     query=AdminConsentQuery,
     status=302,
-    errors=(503,),
+    headers={"Location": "Entra's admin-consent page for the add-in's app"},
+    errors={503: ("not_configured",)},
 )
 def redirect_to_admin_consent(request: ApiRequest) -> Reply:
     """302 to Entra's v2.0 admin-consent page for the add-in's app."""

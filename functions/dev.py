@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import azure.functions as func
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from functions.http import ApiRequest, Auth, Reply, endpoint
 from shared.email.gateway import email_sender
@@ -16,14 +16,17 @@ from shared.identity.local_issuer import local_addin_token
 from shared.identity.local_users import local_user
 from shared.identity.sessions import session_cookie, start_session
 from shared.timefmt import Timestamp
-from shared.validation import EmailAddress, StrictModel
+from shared.validation import EmailAddress, StrictModel, name_type
 
 bp = func.Blueprint()
 
 
+UserName = name_type(200)
+
+
 class DevLogin(StrictModel):
     email: EmailAddress
-    name: str | None = Field(default=None, max_length=200)
+    name: UserName | None = None
 
 
 class DevToken(StrictModel):
@@ -54,7 +57,13 @@ class Mailbox(BaseModel):
 
 
 @bp.route(route="api/dev/login", methods=["POST"])
-@endpoint(summary="Local mode: sign in as any address", auth=Auth.PUBLIC, body=DevLogin, status=204)
+@endpoint(
+    summary="Local mode: sign in as any address",
+    auth=Auth.PUBLIC,
+    body=DevLogin,
+    status=204,
+    headers={"Set-Cookie": "the session cookie"},
+)
 def dev_login(request: ApiRequest) -> Reply:
     """Start a session as if signed in with Microsoft."""
     body: DevLogin = request.body
@@ -81,7 +90,11 @@ def issue_dev_token(request: ApiRequest) -> AddinToken:
 
 @bp.route(route="api/dev/emails", methods=["GET"])
 @endpoint(
-    summary="Local mode: the local mailbox", auth=Auth.PUBLIC, query=MailboxQuery, response=Mailbox
+    summary="Local mode: the local mailbox",
+    auth=Auth.PUBLIC,
+    query=MailboxQuery,
+    response=Mailbox,
+    errors={404: ("not_found",)},
 )
 def list_dev_emails(request: ApiRequest) -> Mailbox:
     """What the email sender delivered to the local mailbox."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from http.cookies import CookieError, SimpleCookie
@@ -50,6 +50,11 @@ class Auth(StrEnum):
     WEBHOOK = "webhook"  # verified by the handler itself (Stripe-Signature)
 
 
+# The problems a route answers beyond those its declaration implies (see functions/openapi.py):
+# a status with the `code`s it can carry. A bare status means its codes are not enumerated.
+ProblemCodes = Mapping[int, Sequence[str]] | Sequence[int]
+
+
 class BodyKind(StrEnum):
     NONE = "none"
     JSON = "json"
@@ -63,10 +68,12 @@ class EndpointSpec:
     body: type[BaseModel] | None = None
     body_kind: BodyKind = BodyKind.NONE
     query: type[BaseModel] | None = None
+    path: type[BaseModel] | None = None
     response: Any = None
     status: int = 200
     response_type: str = "application/json"
-    errors: tuple[int, ...] = ()
+    errors: ProblemCodes = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,6 +97,7 @@ class ApiRequest:
     body: Any = None
     query: Any = None
     text: str = ""
+    path: Any = None
 
     def route(self, name: str) -> str:
         return self.raw.route_params[name]
@@ -111,22 +119,30 @@ def endpoint(
     body: type[BaseModel] | None = None,
     body_kind: BodyKind | None = None,
     query: type[BaseModel] | None = None,
+    path: type[BaseModel] | None = None,
     response: Any = None,
     status: int = 200,
     response_type: str = "application/json",
-    errors: tuple[int, ...] = (),
+    errors: ProblemCodes = (),
+    headers: Mapping[str, str] | None = None,
 ) -> Callable[[Handler], Callable[[func.HttpRequest], func.HttpResponse]]:
-    """Turn a handler of ApiRequest into an HTTP function with validation and error mapping."""
+    """Turn a handler of ApiRequest into an HTTP function with validation and error mapping.
+
+    `path` and `query` are models of the route's and the query string's parameters, `errors`
+    the problems the handler raises itself, `headers` the response headers of success with
+    their meaning; all of it is also what the OpenAPI document says."""
     spec = EndpointSpec(
         summary=summary,
         auth=auth,
         body=body,
         body_kind=body_kind or (BodyKind.JSON if body else BodyKind.NONE),
         query=query,
+        path=path,
         response=response,
         status=status,
         response_type=response_type,
         errors=errors,
+        headers=dict(headers or {}),
     )
 
     def decorate(handler: Handler) -> Callable[[func.HttpRequest], func.HttpResponse]:
@@ -167,6 +183,9 @@ def _parse(spec: EndpointSpec, services: Services, req: func.HttpRequest) -> Api
 
     principal = _principal(spec, services, req)
 
+    path = None
+    if spec.path is not None:
+        path = spec.path.model_validate(dict(req.route_params))
     query = None
     if spec.query is not None:
         query = spec.query.model_validate(dict(req.params))
@@ -176,7 +195,7 @@ def _parse(spec: EndpointSpec, services: Services, req: func.HttpRequest) -> Api
         body = _json_body(spec, raw_body, req)
     elif spec.body_kind is BodyKind.CSV:
         text = _text_body(raw_body)
-    return ApiRequest(req, services, principal, body=body, query=query, text=text)
+    return ApiRequest(req, services, principal, body=body, query=query, text=text, path=path)
 
 
 def _principal(spec: EndpointSpec, services: Services, req: func.HttpRequest) -> Principal:

@@ -7,9 +7,10 @@ import logging
 from typing import Any
 
 import azure.functions as func
+from pydantic import BaseModel
 
 from functions.http import ApiRequest, Auth, BodyKind, Reply, endpoint
-from shared.errors import InvalidToken, field_error
+from shared.errors import Conflict, InvalidToken
 from shared.licenses import auto_assign, check, listing, reconcile, seats, sync
 from shared.licenses.model import LicenseView, license_document, license_status
 from shared.licenses.schemas import (
@@ -30,7 +31,7 @@ from shared.subscriptions.access import authorize
 from shared.subscriptions.activity import ActivityPage, list_activity
 from shared.subscriptions.model import Permission, Subscription
 from shared.subscriptions.views import SubscriptionView, subscription_view
-from shared.validation import normalize_email
+from shared.validation import EmailAddress
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,15 @@ bp = func.Blueprint()
 LICENSES = "api/subscriptions/{subscription_id}/licenses"
 LICENSE = LICENSES + "/{email}"
 LICENSES_CSV = "api/subscriptions/{subscription_id}/licenses.csv"
-MANAGER_ERRORS = (401, 403, 404, 422)
+# A seat's record changed under a retried read-modify-write too often.
+CONCURRENT = "concurrent_change"
+ASSIGN_CONFLICTS = {409: ("subscription_expired", "not_enough_seats", CONCURRENT)}
+INVALID_CURSOR = {400: ("invalid_cursor",)}
+
+
+class LicensePath(BaseModel):
+    subscription_id: str
+    email: EmailAddress
 
 
 def _subscription_id(request: ApiRequest) -> str:
@@ -47,10 +56,8 @@ def _subscription_id(request: ApiRequest) -> str:
 
 
 def _path_email(request: ApiRequest) -> str:
-    try:
-        return normalize_email(request.route("email"))
-    except ValueError as error:
-        raise field_error("email", str(error)) from None
+    path: LicensePath = request.path
+    return path.email
 
 
 def _sender(request: ApiRequest, subscription: Subscription) -> str:
@@ -72,7 +79,7 @@ def _assignment(outcome: Assignment) -> dict[str, Any]:
     auth=Auth.MANAGER,
     body=AssignBody,
     response=AssignResult,
-    errors=(*MANAGER_ERRORS, 409),
+    errors=ASSIGN_CONFLICTS,
 )
 def assign_licenses(request: ApiRequest) -> dict[str, Any]:
     """Assign seats; each newly assigned address gets a welcome email."""
@@ -96,7 +103,7 @@ def assign_licenses(request: ApiRequest) -> dict[str, Any]:
     auth=Auth.MANAGER,
     query=listing.LicenseQuery,
     response=LicensePage,
-    errors=(400, *MANAGER_ERRORS),
+    errors=INVALID_CURSOR,
 )
 def list_licenses(request: ApiRequest) -> dict[str, Any]:
     """Licenses in address order, filtered by status, label and the start of an address."""
@@ -106,7 +113,11 @@ def list_licenses(request: ApiRequest) -> dict[str, Any]:
 
 @bp.route(route=LICENSE, methods=["DELETE"])
 @endpoint(
-    summary="Unassign a license", auth=Auth.MANAGER, status=204, errors=(*MANAGER_ERRORS, 409)
+    summary="Unassign a license",
+    auth=Auth.MANAGER,
+    path=LicensePath,
+    status=204,
+    errors={409: (CONCURRENT,)},
 )
 def unassign_license(request: ApiRequest) -> Reply:
     """Free the address's seat; its license check turns false."""
@@ -124,8 +135,9 @@ def unassign_license(request: ApiRequest) -> Reply:
     summary="Set or clear a license's label",
     auth=Auth.MANAGER,
     body=LabelBody,
+    path=LicensePath,
     response=LicenseView,
-    errors=(*MANAGER_ERRORS, 409),
+    errors={409: (CONCURRENT,)},
 )
 def label_license(request: ApiRequest) -> dict[str, Any]:
     """Label a license (a client's name, say) or clear its label with null."""
@@ -148,8 +160,9 @@ def label_license(request: ApiRequest) -> dict[str, Any]:
     summary="Move a license to another address",
     auth=Auth.MANAGER,
     body=ReassignBody,
+    path=LicensePath,
     response=LicenseView,
-    errors=(*MANAGER_ERRORS, 409),
+    errors={409: ("subscription_expired", "already_assigned", CONCURRENT)},
 )
 def reassign_license(request: ApiRequest) -> dict[str, Any]:
     """The seat moves in one transaction; the new holder gets a welcome email."""
@@ -157,6 +170,10 @@ def reassign_license(request: ApiRequest) -> dict[str, Any]:
     subscription, _ = authorize(
         request.services, request.principal, _subscription_id(request), Permission.ASSIGN
     )
+    if body.email == _path_email(request):
+        # Well-formed, but the license is where it was asked to go: a conflict with the state,
+        # as when another address holds it.
+        raise Conflict("this address already holds the license", code="already_assigned")
     seat = seats.reassign(
         request.services,
         subscription,
@@ -175,7 +192,7 @@ def reassign_license(request: ApiRequest) -> dict[str, Any]:
     query=listing.ExportQuery,
     response=str,
     response_type="text/csv",
-    errors=MANAGER_ERRORS,
+    headers={"Content-Disposition": 'attachment; filename="licenses.csv"'},
 )
 def export_licenses_csv(request: ApiRequest) -> Reply:
     """Export the licenses (of one label) as CSV."""
@@ -194,7 +211,7 @@ def export_licenses_csv(request: ApiRequest) -> Reply:
     auth=Auth.MANAGER,
     body_kind=BodyKind.CSV,
     response=AssignResult,
-    errors=(400, *MANAGER_ERRORS, 409, 413),
+    errors=ASSIGN_CONFLICTS,
 )
 def import_licenses_csv(request: ApiRequest) -> dict[str, Any]:
     """Assign the CSV's addresses with their labels; any bad line and nothing is assigned."""
@@ -218,7 +235,7 @@ def import_licenses_csv(request: ApiRequest) -> dict[str, Any]:
     auth=Auth.MANAGER,
     body=AutoAssignBody,
     response=SubscriptionView,
-    errors=MANAGER_ERRORS,
+    errors={409: (CONCURRENT,)},
 )
 def set_auto_assign(request: ApiRequest) -> SubscriptionView:
     """Owner only: replace the auto-assign domains."""
@@ -242,7 +259,7 @@ def set_auto_assign(request: ApiRequest) -> SubscriptionView:
     auth=Auth.MANAGER,
     query=PageQuery,
     response=ActivityPage,
-    errors=(400, *MANAGER_ERRORS),
+    errors=INVALID_CURSOR,
 )
 def list_subscription_activity(request: ApiRequest) -> ActivityPage:
     """Every change to licenses, quantity, administrators, keys and ownership."""
@@ -257,7 +274,6 @@ def list_subscription_activity(request: ApiRequest) -> ActivityPage:
     auth=Auth.ADDIN,
     query=LicenseCheckQuery,
     response=LicenseCheck,
-    errors=(401, 403, 422),
 )
 def check_license(request: ApiRequest) -> dict[str, Any]:
     """Whether the add-in's user (or a shared mailbox of their domain) holds a license."""

@@ -26,7 +26,6 @@ class Health(BaseModel):
     summary="Whether the service and its storage answer",
     auth=Auth.PUBLIC,
     response=Health,
-    errors=(503,),
 )
 def get_health(request: ApiRequest) -> Reply:
     """Health: 200 when storage answers, 503 otherwise."""

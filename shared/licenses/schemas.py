@@ -4,14 +4,43 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.licenses.auto_assign import MAX_DOMAINS, normalize_domain
-from shared.licenses.model import MAX_ADDRESSES, LicenseView, clean_label
-from shared.validation import EmailAddress, StrictModel
+from shared.licenses.auto_assign import MAX_DOMAINS, PUBLIC_DOMAINS, normalize_domain
+from shared.licenses.model import MAX_ADDRESSES, MAX_LABEL_LENGTH, LicenseView
+from shared.validation import (
+    DOMAIN_PATTERN,
+    MAX_EMAIL_LENGTH,
+    PLAIN_TEXT_PATTERN,
+    EmailAddress,
+    StrictModel,
+    matching,
+)
 
-Label = Annotated[str, AfterValidator(clean_label)]
-Domain = Annotated[str, AfterValidator(normalize_domain)]
+
+def _trimmed(value: str) -> str | None:
+    return value.strip() or None
+
+
+# What the document says is what is checked: at most 100 characters, none of them control or
+# invisible formatting characters; trimmed, and blank means no label.
+Label = Annotated[
+    str,
+    StringConstraints(max_length=MAX_LABEL_LENGTH, pattern=PLAIN_TEXT_PATTERN),
+    AfterValidator(_trimmed),
+]
+# A mail domain of at least two labels (`contoso.com`, `mail.contoso.co.uk`), lower-cased;
+# public email services are refused, as auto-assigning everyone of gmail.com gives seats away.
+_DOMAIN_CHECK, _DOMAIN_SCHEMA = matching(DOMAIN_PATTERN, "not a valid domain name")
+Domain = Annotated[
+    str,
+    # postmaster@ the domain must be an address of at most 254 characters.
+    StringConstraints(max_length=MAX_EMAIL_LENGTH - len("postmaster@")),
+    _DOMAIN_CHECK,
+    AfterValidator(normalize_domain),
+    _DOMAIN_SCHEMA,
+    Field(json_schema_extra={"not": {"enum": sorted(PUBLIC_DOMAINS)}}),
+]
 
 
 class AssignBody(StrictModel):
