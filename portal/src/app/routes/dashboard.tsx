@@ -1,5 +1,6 @@
-import { PageHeader } from "@/components/page-header";
+import { RequireUser } from "@/features/auth/components/require-user";
+import { Dashboard } from "@/features/subscriptions/components/dashboard";
 
-export default function Route() {
-  return <PageHeader title="dashboard" />;
+export default function DashboardRoute() {
+  return <RequireUser>{(me) => <Dashboard me={me} />}</RequireUser>;
 }

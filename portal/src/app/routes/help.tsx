@@ -1,5 +1,7 @@
-import { PageHeader } from "@/components/page-header";
+import { useParams } from "react-router";
+import { HelpPage } from "@/features/help/components/help-page";
 
-export default function Route() {
-  return <PageHeader title="help" />;
+export default function HelpRoute() {
+  const { topic } = useParams();
+  return <HelpPage topic={topic} />;
 }

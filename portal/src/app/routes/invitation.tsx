@@ -1,5 +1,7 @@
-import { PageHeader } from "@/components/page-header";
+import { useParams } from "react-router";
+import { InvitationView } from "@/features/invitations/components/invitation-view";
 
-export default function Route() {
-  return <PageHeader title="invitation" />;
+export default function InvitationRoute() {
+  const { token = "" } = useParams();
+  return <InvitationView token={token} />;
 }

@@ -1,5 +1,5 @@
-import { PageHeader } from "@/components/page-header";
+import { PurchaseForm } from "@/features/purchase/components/purchase-form";
 
-export default function Route() {
-  return <PageHeader title="purchase" />;
+export default function PurchaseRoute() {
+  return <PurchaseForm />;
 }

@@ -1,5 +1,8 @@
-import { PageHeader } from "@/components/page-header";
+import { useParams } from "react-router";
+import { RequireUser } from "@/features/auth/components/require-user";
+import { SubscriptionPage } from "@/features/subscriptions/components/subscription-page";
 
-export default function Route() {
-  return <PageHeader title="subscription" />;
+export default function SubscriptionRoute() {
+  const { subscriptionId = "" } = useParams();
+  return <RequireUser>{() => <SubscriptionPage id={subscriptionId} />}</RequireUser>;
 }

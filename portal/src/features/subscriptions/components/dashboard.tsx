@@ -1,0 +1,121 @@
+import {
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  SearchBox,
+  Text,
+  tokens,
+} from "@fluentui/react-components";
+import { CartRegular, KeyMultipleRegular } from "@fluentui/react-icons";
+import { useDeferredValue, useMemo, useState } from "react";
+import { LinkButton } from "@/components/links";
+import { PageHeader } from "@/components/page-header";
+import { EmptyState, ErrorState, LoadingState } from "@/components/states";
+import { useSubscriptions } from "@/features/subscriptions/api/get-subscriptions";
+import { SubscriptionsTable } from "@/features/subscriptions/components/subscriptions-table";
+import type { Me } from "@/lib/api-client";
+import { formatDate, permissionName } from "@/lib/format";
+
+const useStyles = makeStyles({
+  section: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
+  invitations: {
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalS,
+    marginBottom: tokens.spacingVerticalXL,
+  },
+  toolbar: {
+    display: "flex",
+    flexWrap: "wrap",
+    alignItems: "center",
+    justifyContent: "space-between",
+    gap: tokens.spacingHorizontalM,
+  },
+  search: { width: "100%", maxWidth: "22rem" },
+  count: { color: tokens.colorNeutralForeground2 },
+});
+
+export function Dashboard({ me }: { me: Me }) {
+  const styles = useStyles();
+  const subscriptions = useSubscriptions();
+  const [search, setSearch] = useState("");
+  const deferredSearch = useDeferredValue(search);
+  const filtered = useMemo(() => {
+    const needle = deferredSearch.trim().toLowerCase();
+    const items = subscriptions.data ?? [];
+    return needle ? items.filter((item) => item.name.toLowerCase().includes(needle)) : items;
+  }, [subscriptions.data, deferredSearch]);
+
+  return (
+    <>
+      <PageHeader
+        title="Your subscriptions"
+        description={`Signed in as ${me.email}`}
+        actions={
+          <LinkButton to="/purchase" appearance="primary" icon={<CartRegular />}>
+            Purchase
+          </LinkButton>
+        }
+      />
+      {me.invitations.length > 0 ? (
+        <section className={styles.invitations} aria-labelledby="invitations-heading">
+          <Text as="h2" size={500} weight="semibold" id="invitations-heading">
+            Pending invitations
+          </Text>
+          {me.invitations.map((invitation) => (
+            <MessageBar key={invitation.token_id} intent="info" layout="multiline">
+              <MessageBarBody>
+                <MessageBarTitle>
+                  {invitation.invited_by} invited you to administer {invitation.subscription_name}
+                </MessageBarTitle>
+                Permissions: {invitation.permissions.map(permissionName).join(", ")}. To accept,
+                open the invitation email sent to {me.email} and click{" "}
+                <strong>Accept invitation</strong> (the link works until{" "}
+                {formatDate(invitation.expires_at)}).
+              </MessageBarBody>
+            </MessageBar>
+          ))}
+        </section>
+      ) : null}
+      {subscriptions.isPending ? (
+        <LoadingState label="Loading your subscriptions…" />
+      ) : subscriptions.isError ? (
+        <ErrorState error={subscriptions.error} onRetry={() => void subscriptions.refetch()} />
+      ) : subscriptions.data.length === 0 ? (
+        <EmptyState
+          icon={<KeyMultipleRegular />}
+          title="You have no subscriptions yet"
+          description="Buy licenses for your organization or a client, then assign them to the people who use SecureMailMerge in Outlook. If someone invited you to manage their subscription, accept the invitation from its email."
+          action={
+            <LinkButton to="/purchase" appearance="primary" icon={<CartRegular />}>
+              Purchase
+            </LinkButton>
+          }
+        />
+      ) : (
+        <section className={styles.section} aria-label="Subscriptions">
+          <div className={styles.toolbar}>
+            <SearchBox
+              className={styles.search}
+              aria-label="Search subscriptions by name"
+              placeholder="Search by name"
+              value={search}
+              onChange={(_, data) => setSearch(data.value)}
+            />
+            <Text className={styles.count} aria-live="polite">
+              {filtered.length === subscriptions.data.length
+                ? `${subscriptions.data.length} ${subscriptions.data.length === 1 ? "subscription" : "subscriptions"}`
+                : `${filtered.length} of ${subscriptions.data.length} subscriptions`}
+            </Text>
+          </div>
+          {filtered.length === 0 ? (
+            <EmptyState title="No subscription matches" description={`Nothing is named like “${search.trim()}”.`} />
+          ) : (
+            <SubscriptionsTable subscriptions={filtered} />
+          )}
+        </section>
+      )}
+    </>
+  );
+}
