@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from functions.http import STATE_CHANGING, Auth, BodyKind, EndpointSpec
+from functions.openapi import _registered_functions
 from local_host.host import LocalHost
 from shared.openapi import Operation, build_document, openapi_path
 from shared.services import Services, use_services
 from shared.settings import Settings
 from shared.storage.clients import storage_from_settings
+from shared.validation import WholeNumber
 from tests.api_client import ApiClient
 from tests.azurite import ACCOUNT, ACCOUNT_KEY, refused_port
 
@@ -110,7 +113,11 @@ def test_the_openapi_document_lists_health(openapi: dict[str, Any]) -> None:
     assert ok == {"$ref": "#/components/schemas/Health"}
     assert openapi["components"]["schemas"]["Health"]["required"] == ["status"]
     unavailable = health["responses"]["503"]["content"][PROBLEM_JSON]["schema"]
-    assert unavailable == {"$ref": "#/components/schemas/Problem"}
+    assert unavailable == {
+        "allOf": [{"$ref": "#/components/schemas/Problem"}],
+        "properties": {"code": {"enum": ["storage_unavailable"]}},
+    }
+    assert health["responses"]["503"]["x-problem-codes"] == ["storage_unavailable"]
 
 
 def test_every_registered_http_route_appears_with_its_methods(
@@ -119,6 +126,8 @@ def test_every_registered_http_route_appears_with_its_methods(
     served: dict[str, set[str]] = {}
     for route in http_host.server.routes:
         path = openapi_path("/" + route.template)
+        if not path.startswith("/api/"):
+            continue  # the portal's pages are not the API
         served.setdefault(path, set()).update(method.lower() for method in route.methods)
     assert "/api/health" in served
     assert {path: set(item) for path, item in openapi["paths"].items()} == served
@@ -139,6 +148,146 @@ def test_request_bodies_and_queries_are_described_by_their_models(
     assert [p["name"] for p in emails["parameters"] if p["in"] == "query"] == ["to"]
 
 
+CONSTRAINTS = ("minimum", "maximum", "minLength", "maxLength", "pattern", "format", "enum")
+
+
+def _declared(function_app: Any) -> list[tuple[str, str, EndpointSpec]]:
+    """(path, method, declaration) of every registered HTTP function."""
+    found = []
+    for function in _registered_functions(function_app):
+        spec = getattr(function.get_user_function(), "endpoint_spec", None)
+        trigger = function.get_trigger()
+        if spec is None or trigger is None:
+            continue
+        described = trigger.get_dict_repr()
+        for method in described.get("methods") or ["GET"]:
+            name = str(getattr(method, "value", method)).upper()
+            found.append((openapi_path("/" + described["route"]), name, spec))
+    return found
+
+
+def _constraints(schema: dict[str, Any]) -> dict[str, Any]:
+    """The bounds, formats, patterns and enums of a schema, wherever its branches hold them."""
+    found = {key: schema[key] for key in CONSTRAINTS if key in schema}
+    for branch in schema.get("anyOf", []):
+        found.update(_constraints(branch))
+    return found
+
+
+def test_every_parameter_carries_its_models_constraints(
+    openapi: dict[str, Any], function_app: Any
+) -> None:
+    checked = 0
+    for path, method, spec in _declared(function_app):
+        operation = openapi["paths"][path][method.lower()]
+        documented = {p["name"]: p for p in operation.get("parameters", [])}
+        for model in (spec.query, spec.path):
+            if model is None:
+                continue
+            schema = model.model_json_schema()
+            for name, property_schema in schema["properties"].items():
+                expected = _constraints(property_schema)
+                parameter = documented[name]
+                assert parameter["required"] == (name in schema.get("required", [])), name
+                assert _constraints(parameter["schema"]) == expected, (path, name)
+                checked += len(expected)
+    assert checked >= 10
+
+
+def test_paging_limits_and_emails_are_bounded_in_the_document(openapi: dict[str, Any]) -> None:
+    licenses = openapi["paths"]["/api/subscriptions/{subscription_id}/licenses"]
+    limit = next(p for p in licenses["get"]["parameters"] if p["name"] == "limit")
+    assert _constraints(limit["schema"]) == {"minimum": 1, "maximum": 1000}
+    email = next(p for p in licenses["get"]["parameters"] if p["name"] == "cursor")
+    assert _constraints(email["schema"])["maxLength"] == 1024
+    schemas = openapi["components"]["schemas"]
+    emails = schemas["AssignBody"]["properties"]["emails"]
+    assert emails["items"]["format"] == "email"
+    assert (emails["minItems"], emails["maxItems"]) == (1, 1000)
+    assert schemas["AssignBody"]["additionalProperties"] is False
+    path_email = next(
+        p
+        for p in openapi["paths"]["/api/subscriptions/{subscription_id}/licenses/{email}"][
+            "delete"
+        ]["parameters"]
+        if p["name"] == "email"
+    )
+    assert path_email["schema"]["format"] == "email"
+
+
+def test_every_status_a_route_can_answer_is_listed_with_its_codes(
+    openapi: dict[str, Any], function_app: Any
+) -> None:
+    def codes(operation: dict[str, Any], status: int) -> list[str]:
+        response = operation["responses"][str(status)]
+        listed: list[str] = response["x-problem-codes"]
+        schema = response["content"][PROBLEM_JSON]["schema"]
+        assert schema["allOf"] == [{"$ref": "#/components/schemas/Problem"}]
+        assert schema["properties"]["code"]["enum"] == listed
+        return listed
+
+    for path, method, spec in _declared(function_app):
+        operation = openapi["paths"][path][method.lower()]
+        if not isinstance(spec.errors, Mapping):
+            # A declaration of bare statuses does not say which codes they carry; the
+            # document then promises none for them.
+            for status in spec.errors:
+                assert "x-problem-codes" not in operation["responses"][str(status)]
+            continue
+        if spec.auth is not Auth.WEBHOOK:
+            assert "unauthenticated" in codes(operation, 401), path
+            if method in STATE_CHANGING:
+                assert "origin_mismatch" in codes(operation, 403), (method, path)
+        if spec.auth is Auth.MANAGER:
+            assert "forbidden" in codes(operation, 403), path
+        if "{subscription_id}" in path:
+            assert "not_found" in codes(operation, 404), path
+        if spec.body_kind is BodyKind.JSON:
+            for status, code in (
+                (400, "invalid_json"),
+                (413, "payload_too_large"),
+                (415, "unsupported_media_type"),
+                (422, "validation_error"),
+            ):
+                assert code in codes(operation, status), (path, status)
+    assign = openapi["paths"]["/api/subscriptions/{subscription_id}/licenses"]["post"]
+    assert codes(assign, 409) == ["concurrent_change", "not_enough_seats", "subscription_expired"]
+    invitation = openapi["paths"]["/api/invitations/{token}"]["get"]
+    assert codes(invitation, 410) == ["invitation_expired", "invitation_used"]
+
+
+def test_credentials_are_security_schemes_not_parameters(openapi: dict[str, Any]) -> None:
+    schemes = openapi["components"]["securitySchemes"]
+    assert schemes["session"] == schemes["session"] | {"type": "apiKey", "in": "cookie"}
+    assert schemes["session"]["name"] == "smm_session"
+    assert "__Host-smm_session" in schemes["session"]["description"]
+    assert "Origin" in schemes["session"]["description"]
+    assert schemes["apiKey"]["scheme"] == "bearer"
+    assert schemes["addinToken"]["bearerFormat"] == "JWT"
+    assert schemes["stripeSignature"]["name"] == "Stripe-Signature"
+    for item in openapi["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                assert parameter["in"] in ("path", "query"), parameter
+    me = openapi["paths"]["/api/me"]["get"]
+    assert me["security"] == [{"session": []}]
+    licenses = openapi["paths"]["/api/subscriptions/{subscription_id}/licenses"]["get"]
+    assert licenses["security"] == [{"session": []}, {"apiKey": []}]
+    assert openapi["paths"]["/api/license"]["get"]["security"] == [{"addinToken": []}]
+
+
+@pytest.mark.parametrize("value", [2885, 2885.0])
+def test_an_integer_of_a_body_is_what_json_schema_calls_one(value: object) -> None:
+    assert TypeAdapter(WholeNumber).validate_python(value) == 2885
+    assert TypeAdapter(WholeNumber).json_schema() == {"type": "integer"}
+
+
+@pytest.mark.parametrize("value", [2.5, "5", True, float("inf")])
+def test_anything_else_is_not_an_integer(value: object) -> None:
+    with pytest.raises(ValidationError):
+        TypeAdapter(WholeNumber).validate_python(value)
+
+
 class _Thing(BaseModel):
     name: str
 
@@ -156,7 +305,6 @@ def _operation(path: str, method: str = "GET", body: type[BaseModel] | None = No
         response=_Thing,
         status=200,
         response_type="application/json",
-        errors=(),
     )
 
 
