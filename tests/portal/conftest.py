@@ -16,6 +16,7 @@ The portal must be built first (`make test` does it); without portal/dist these 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -111,7 +112,7 @@ class Portal:
         """Buy through the purchase page and the local checkout; the new subscription's id."""
         page.goto(f"/purchase?quantity={quantity}" + (f"&name={name}" if name else ""))
         page.get_by_role("button", name="Purchase").click()
-        page.get_by_role("button", name="Pay").click()
+        page.get_by_role("button", name=re.compile(r"^Pay")).click()
         page.wait_for_url("**/subscriptions/*")
         expect(page.get_by_text("Active", exact=True).first).to_be_visible()
         return page.url.split("/subscriptions/")[1].split("?")[0]

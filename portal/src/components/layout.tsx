@@ -1,11 +1,6 @@
 import {
   Button,
   makeStyles,
-  Menu,
-  MenuItem,
-  MenuList,
-  MenuPopover,
-  MenuTrigger,
   Persona,
   Text,
   tokens,
@@ -78,7 +73,8 @@ const useStyles = makeStyles({
     borderTop: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
     color: tokens.colorNeutralForeground2,
   },
-  user: { maxWidth: "260px" },
+  user: { maxWidth: "260px", minWidth: 0 },
+  account: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalS, minWidth: 0 },
 });
 
 function UserMenu() {
@@ -99,32 +95,23 @@ function UserMenu() {
   }
   const user = me.data;
   return (
-    <Menu>
-      <MenuTrigger disableButtonEnhancement>
-        <Button appearance="subtle" aria-label={`Account: ${user.name || user.email}`}>
-          <Persona
-            className={styles.user}
-            size="small"
-            name={user.name || user.email}
-            secondaryText={user.name ? user.email : undefined}
-            avatar={{ color: "colorful" }}
-          />
-        </Button>
-      </MenuTrigger>
-      <MenuPopover>
-        <MenuList>
-          <MenuItem
-            icon={<SignOutRegular />}
-            disabled={logout.isPending}
-            onClick={() =>
-              logout.mutate(undefined, { onSuccess: () => void navigate("/sign-in") })
-            }
-          >
-            Sign out
-          </MenuItem>
-        </MenuList>
-      </MenuPopover>
-    </Menu>
+    <div className={styles.account}>
+      <Persona
+        className={styles.user}
+        size="small"
+        name={user.name || user.email}
+        secondaryText={user.name ? user.email : undefined}
+        avatar={{ color: "colorful", "aria-hidden": true }}
+      />
+      <Button
+        appearance="subtle"
+        icon={<SignOutRegular />}
+        disabled={logout.isPending}
+        onClick={() => logout.mutate(undefined, { onSuccess: () => void navigate("/sign-in") })}
+      >
+        Sign out
+      </Button>
+    </div>
   );
 }
 

@@ -74,7 +74,7 @@ export function PurchaseForm() {
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     setTouched(true);
-    if (error || count === undefined) return;
+    if (error || count === undefined || me.isPending) return;
     const trimmedName = name.trim();
     if (!me.data) {
       const query = new URLSearchParams({ quantity: String(count) });
@@ -159,7 +159,7 @@ export function PurchaseForm() {
                 )}
               </div>
               <ProblemMessageBar error={checkout.error} shownFields={["quantity", "name"]} />
-              <Button type="submit" appearance="primary" size="large" disabled={checkout.isPending}>
+              <Button type="submit" appearance="primary" size="large" disabled={checkout.isPending || me.isPending}>
                 {checkout.isPending ? "Going to checkout…" : "Purchase"}
               </Button>
               {!me.isPending && !me.data ? (
