@@ -8,6 +8,7 @@ from functions import (
     dev,
     dev_payments,
     emails,
+    license_keys,
     licenses,
     portal,
     purchases,
@@ -28,6 +29,7 @@ app.register_functions(admins.bp)
 app.register_functions(purchases.bp)
 app.register_functions(subscriptions.bp)
 app.register_functions(licenses.bp)
+app.register_functions(license_keys.bp)
 
 # Local-mode routes exist only when DEV_MODE is on; reading the settings here also refuses
 # DEV_MODE in Azure before any function is served.

@@ -10,6 +10,14 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.certificates.keys import (
+    InvalidSigningKey,
+    PublicKey,
+    SigningKey,
+    parse_signing_key,
+    published_keys,
+)
+
 LOCAL_STORAGE = "UseDevelopmentStorage=true"
 LOCAL_WEBHOOK_SECRET = "whsec_local_dev"
 
@@ -52,6 +60,16 @@ class Settings(BaseSettings):
     email_sender: str | None = Field(default=None, alias="EMAIL_SENDER")
 
     session_secret: SecretStr | None = Field(default=None, alias="SESSION_SECRET")
+
+    # ES256 keys of license certificates (PEM). NEXT is published before it signs, PREVIOUS
+    # (one or more PEM blocks) stays published after it stopped: docs/deploy.md, rotation.
+    license_signing_key: SecretStr | None = Field(default=None, alias="LICENSE_SIGNING_KEY")
+    license_signing_key_next: SecretStr | None = Field(
+        default=None, alias="LICENSE_SIGNING_KEY_NEXT"
+    )
+    license_signing_keys_previous: SecretStr | None = Field(
+        default=None, alias="LICENSE_SIGNING_KEYS_PREVIOUS"
+    )
 
     running_in_azure: bool = Field(
         default=False,
@@ -128,6 +146,11 @@ class Settings(BaseSettings):
             raise SettingsError(
                 "AzureWebJobsStorage or AzureWebJobsStorage__accountName must be set"
             )
+        try:
+            # Parsed now, so that a wrong PEM stops the start, not the first license check.
+            _ = self.certificate_signing_key, self.certificate_published_keys
+        except InvalidSigningKey as error:
+            raise SettingsError(str(error)) from None
         return self
 
     def missing_outside_local_mode(self) -> list[str]:
@@ -146,6 +169,7 @@ class Settings(BaseSettings):
             # The sign-in app authenticates with its secret only (shared/identity/entra.py).
             ("ENTRA_CLIENT_SECRET", self.entra_client_secret),
             ("ADDIN_CLIENT_ID", self.addin_client_id),
+            ("LICENSE_SIGNING_KEY", self.license_signing_key),
         )
         return [name for name, value in required if not value]
 
@@ -155,6 +179,28 @@ class Settings(BaseSettings):
         if self.session_secret is not None:
             return self.session_secret.get_secret_value().encode()
         return secrets.token_bytes(32)
+
+    @cached_property
+    def certificate_signing_key(self) -> SigningKey | None:
+        """The key that signs license certificates; None in local mode without the setting."""
+        if self.license_signing_key is None:
+            return None
+        return parse_signing_key(self.license_signing_key.get_secret_value(), "LICENSE_SIGNING_KEY")
+
+    @cached_property
+    def certificate_published_keys(self) -> list[PublicKey]:
+        """The keys published besides the signing key: the next one, then previous ones."""
+        keys: list[PublicKey] = []
+        if self.license_signing_key_next is not None:
+            keys += published_keys(
+                self.license_signing_key_next.get_secret_value(), "LICENSE_SIGNING_KEY_NEXT"
+            )
+        if self.license_signing_keys_previous is not None:
+            keys += published_keys(
+                self.license_signing_keys_previous.get_secret_value(),
+                "LICENSE_SIGNING_KEYS_PREVIOUS",
+            )
+        return keys
 
     @property
     def webhook_secret(self) -> str:

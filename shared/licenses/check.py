@@ -16,6 +16,9 @@ domain must not hand seats, or the names of a company's add-in users, to whoever
 
 The look-up is written after the seats and repaired by the reconciliation, so for at most one
 timer cycle after a failed write it may lag the seats.
+
+Every answer carries a certificate (shared/certificates/issuer.py) that says the same, signed;
+it costs no storage request, and its signature is reused while the answer stays the same.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 from azure.core.exceptions import AzureError
 from azure.data.tables import UpdateMode
 
+from shared.certificates.issuer import certify
 from shared.errors import Conflict, NotFound
 from shared.licenses.lookup import auto_assign_absence, lookup_table
 from shared.licenses.model import (
@@ -72,7 +76,16 @@ def _working(rows: list[Any]) -> Any | None:
 def check_license(
     services: Services, email: str, tenant_id: str | None, mailbox: str | None = None
 ) -> dict[str, Any]:
-    """API.md's answer for the caller (`email`, normalized) and an optional shared mailbox."""
+    """API.md's answer for the caller (`email`, normalized) and an optional shared mailbox,
+    with its signed certificate."""
+    answer = _answer(services, email, tenant_id, mailbox)
+    answer["certificate"] = certify(services, email, tenant_id, answer)
+    return answer
+
+
+def _answer(
+    services: Services, email: str, tenant_id: str | None, mailbox: str | None
+) -> dict[str, Any]:
     local, domain = split_email(email)
     partition = lookup_partition(domain)
     own = _rows(services, partition, lookup_prefix(local))

@@ -85,3 +85,9 @@ class LicenseCheck(BaseModel):
     subscription: str | None = None
     expires_at: str | None = None
     reason: str | None = None
+    certificate: str = Field(
+        description=(
+            "The answer signed for offline use: a compact JWS (ES256, typ smm-license+jwt) "
+            "that verifies with the keys of GET /api/license/keys (docs/licenses.md)"
+        )
+    )

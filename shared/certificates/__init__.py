@@ -1,0 +1,1 @@
+"""Signed license certificates: the keys that sign them, and the certificates themselves."""
