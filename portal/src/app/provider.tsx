@@ -1,5 +1,6 @@
 import {
   FluentProvider,
+  makeStaticStyles,
   makeStyles,
   Toaster,
   webDarkTheme,
@@ -43,8 +44,10 @@ function makeQueryClient(): QueryClient {
 }
 
 const useStyles = makeStyles({ root: { minHeight: "100vh" } });
+const useGlobalStyles = makeStaticStyles({ body: { margin: 0 } });
 
 export function AppProvider({ children }: { children: ReactNode }) {
+  useGlobalStyles();
   const styles = useStyles();
   const [queryClient] = useState(makeQueryClient);
   const dark = usePrefersDark();

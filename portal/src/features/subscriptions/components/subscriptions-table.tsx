@@ -16,7 +16,9 @@ import { formatDate, roleName } from "@/lib/format";
 
 const useStyles = makeStyles({
   scroller: { overflowX: "auto", maxWidth: "100%" },
-  table: { minWidth: "640px" },
+  table: { minWidth: "640px", "@media (max-width: 640px)": { minWidth: 0 } },
+  // Narrow screens keep name, status and seats; renewal and role are on the subscription page.
+  wide: { "@media (max-width: 640px)": { display: "none" } },
   name: { fontWeight: tokens.fontWeightSemibold, overflowWrap: "anywhere" },
   number: { fontVariantNumeric: "tabular-nums" },
 });
@@ -31,8 +33,8 @@ export function SubscriptionsTable({ subscriptions }: { subscriptions: Subscript
             <TableHeaderCell>Name</TableHeaderCell>
             <TableHeaderCell>Status</TableHeaderCell>
             <TableHeaderCell>Licenses assigned</TableHeaderCell>
-            <TableHeaderCell>Renews</TableHeaderCell>
-            <TableHeaderCell>Your role</TableHeaderCell>
+            <TableHeaderCell className={styles.wide}>Renews</TableHeaderCell>
+            <TableHeaderCell className={styles.wide}>Your role</TableHeaderCell>
           </TableRow>
         </TableHeader>
         <TableBody>
@@ -51,10 +53,10 @@ export function SubscriptionsTable({ subscriptions }: { subscriptions: Subscript
                   {subscription.assigned} of {subscription.quantity}
                 </Text>
               </TableCell>
-              <TableCell>
+              <TableCell className={styles.wide}>
                 {subscription.status === "expired" ? "—" : formatDate(subscription.current_period_end)}
               </TableCell>
-              <TableCell>{roleName(subscription.role)}</TableCell>
+              <TableCell className={styles.wide}>{roleName(subscription.role)}</TableCell>
             </TableRow>
           ))}
         </TableBody>
