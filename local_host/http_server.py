@@ -203,7 +203,13 @@ class FunctionsHttpServer:
     def shutdown(self) -> None:
         """Stop accepting, close every connection and wait (briefly) for the loop to end."""
         # Closing the sockets from the loop's own thread: the loop ends when its map is empty.
-        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        try:
+            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        except OSError:
+            # The wake-up pipe is already closed: close from here instead; the loop sees its
+            # empty map within asyncore_loop_timeout.
+            logger.warning("the server's wake-up pipe was closed; closing its sockets directly")
+            wasyncore.close_all(self._server._map)
         self._stopped.wait(timeout=5)
         self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
 
