@@ -347,6 +347,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/license/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys (JWKS) that verify the certificates of GET /api/license
+         * @description The JWKS of license certificates; cacheable for an hour.
+         */
+        get: operations["get_license_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -1070,6 +1090,11 @@ export interface components {
          * @description `licensed` true: email, status, subscription, expires_at; false: email, reason.
          */
         LicenseCheck: {
+            /**
+             * Certificate
+             * @description The answer signed for offline use: a compact JWS (ES256, typ smm-license+jwt) that verifies with the keys of GET /api/license/keys (docs/licenses.md)
+             */
+            certificate: string;
             /** Email */
             email: string;
             /**
@@ -1094,6 +1119,46 @@ export interface components {
              * @default null
              */
             subscription?: string | null;
+        };
+        /** LicenseKey */
+        LicenseKey: {
+            /**
+             * Alg
+             * @description ES256
+             */
+            alg: string;
+            /**
+             * Crv
+             * @description P-256
+             */
+            crv: string;
+            /**
+             * Kid
+             * @description RFC 7638 thumbprint; the certificate header's kid
+             */
+            kid: string;
+            /**
+             * Kty
+             * @description EC
+             */
+            kty: string;
+            /**
+             * Use
+             * @description sig
+             */
+            use: string;
+            /** X */
+            x: string;
+            /** Y */
+            y: string;
+        };
+        /**
+         * LicenseKeys
+         * @description A JWKS: the key that signs certificates now, the next one and the previous ones.
+         */
+        LicenseKeys: {
+            /** Keys */
+            keys: components["schemas"]["LicenseKey"][];
         };
         /** LicensePage */
         LicensePage: {
@@ -2680,6 +2745,54 @@ export interface operations {
                     "application/problem+json": {
                         /** @enum {unknown} */
                         code?: "validation_error";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "storage_unavailable";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_license_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description public, max-age=3600: the keys may be kept an hour */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LicenseKeys"];
+                };
+            };
+            /** @description Unauthorized: `invalid_token`, `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
                     } & components["schemas"]["Problem"];
                 };
             };
