@@ -1,0 +1,1 @@
+"""Tests of the client modules (clients/) against the real local host."""
