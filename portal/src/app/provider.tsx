@@ -1,7 +1,6 @@
 import {
   FluentProvider,
   makeStaticStyles,
-  makeStyles,
   Toaster,
   webDarkTheme,
   webLightTheme,
@@ -43,17 +42,17 @@ function makeQueryClient(): QueryClient {
   });
 }
 
-const useStyles = makeStyles({ root: { minHeight: "100vh" } });
 const useGlobalStyles = makeStaticStyles({ body: { margin: 0 } });
 
 export function AppProvider({ children }: { children: ReactNode }) {
   useGlobalStyles();
-  const styles = useStyles();
   const [queryClient] = useState(makeQueryClient);
   const dark = usePrefersDark();
   return (
     <QueryClientProvider client={queryClient}>
-      <FluentProvider theme={dark ? webDarkTheme : webLightTheme} className={styles.root}>
+      {/* No className here: Fluent copies it onto every portal (toasts, dialogs), and a
+          full-height one would cover the page. The layout's shell fills the screen. */}
+      <FluentProvider theme={dark ? webDarkTheme : webLightTheme}>
         {children}
         <Toaster toasterId={TOASTER_ID} position="bottom-end" />
       </FluentProvider>
