@@ -1,9 +1,9 @@
 import {
   Button,
   makeStyles,
+  mergeClasses,
   Table,
   TableBody,
-  TableCell,
   TableHeader,
   TableHeaderCell,
   TableRow,
@@ -15,7 +15,7 @@ import type { Subscription } from "@/lib/api-client";
 import { formatDateTime } from "@/lib/format";
 import { useActivity } from "../api/get-activity";
 import { actionWords, actorWords } from "../utils/activity";
-import { Panel, TableScroller } from "./panel";
+import { Cell, Panel, TableScroller, useStackedTableStyles } from "./panel";
 
 const useStyles = makeStyles({
   table: { minWidth: "720px" },
@@ -29,6 +29,7 @@ const useStyles = makeStyles({
 /** The activity log (`view`): every change to licenses, seats, administrators, keys and owner. */
 export function ActivitySection({ subscription }: { subscription: Subscription }) {
   const styles = useStyles();
+  const stacked = useStackedTableStyles();
   const activity = useActivity(subscription.id);
   const items = activity.data?.pages.flatMap((page) => page.items) ?? [];
 
@@ -43,8 +44,8 @@ export function ActivitySection({ subscription }: { subscription: Subscription }
       ) : null}
       {items.length > 0 ? (
         <TableScroller label="Activity log">
-          <Table className={styles.table} aria-label="Activity log">
-            <TableHeader>
+          <Table className={mergeClasses(styles.table, stacked.table)} aria-label="Activity log">
+            <TableHeader className={stacked.header}>
               <TableRow>
                 <TableHeaderCell>When</TableHeaderCell>
                 <TableHeaderCell>Who</TableHeaderCell>
@@ -53,20 +54,20 @@ export function ActivitySection({ subscription }: { subscription: Subscription }
                 <TableHeaderCell>Details</TableHeaderCell>
               </TableRow>
             </TableHeader>
-            <TableBody>
+            <TableBody className={stacked.body}>
               {items.map((entry, index) => (
-                <TableRow key={`${entry.at}-${index}`}>
-                  <TableCell className={styles.when}>
+                <TableRow className={stacked.row} key={`${entry.at}-${index}`}>
+                  <Cell label="When" className={styles.when}>
                     <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
-                  </TableCell>
-                  <TableCell className={styles.wrap}>{actorWords(entry.actor)}</TableCell>
-                  <TableCell className={styles.action}>{actionWords(entry.action)}</TableCell>
-                  <TableCell className={styles.wrap}>
+                  </Cell>
+                  <Cell label="Who" className={styles.wrap}>{actorWords(entry.actor)}</Cell>
+                  <Cell label="What" className={styles.action}>{actionWords(entry.action)}</Cell>
+                  <Cell label="Affected" className={styles.wrap}>
                     {entry.target ?? <span className={styles.muted}>—</span>}
-                  </TableCell>
-                  <TableCell className={styles.wrap}>
+                  </Cell>
+                  <Cell label="Details" className={styles.wrap}>
                     {entry.detail ?? <span className={styles.muted}>—</span>}
-                  </TableCell>
+                  </Cell>
                 </TableRow>
               ))}
             </TableBody>

@@ -2,6 +2,7 @@ import {
   Badge,
   Button,
   makeStyles,
+  mergeClasses,
   Menu,
   MenuButton,
   MenuItem,
@@ -13,7 +14,6 @@ import {
   MessageBarTitle,
   Table,
   TableBody,
-  TableCell,
   TableHeader,
   TableHeaderCell,
   TableRow,
@@ -43,7 +43,7 @@ import { permissionNames } from "../utils/permissions";
 import { retryAt, tryAgainWords } from "../utils/retry-after";
 import { ChangePermissionsDialog } from "./change-permissions-dialog";
 import { InviteAdminDialog } from "./invite-admin-dialog";
-import { Panel, TableScroller } from "./panel";
+import { Cell, Panel, TableScroller, useStackedTableStyles } from "./panel";
 import { useSuccessToast } from "./use-success-toast";
 
 const useStyles = makeStyles({
@@ -87,6 +87,7 @@ function ResendProblem({ error }: { error: unknown }) {
 /** Delegated administrators: the owner invites and manages them; a delegate may leave. */
 export function AdminsSection({ subscription }: { subscription: Subscription }) {
   const styles = useStyles();
+  const stacked = useStackedTableStyles();
   const admins = useAdmins(subscription.id);
   const me = useMe();
   const navigate = useNavigate();
@@ -145,8 +146,8 @@ export function AdminsSection({ subscription }: { subscription: Subscription }) 
       ) : null}
       {admins.isSuccess && admins.data.length > 0 ? (
         <TableScroller label="Administrators">
-          <Table className={styles.table} aria-label="Delegated administrators">
-            <TableHeader>
+          <Table className={mergeClasses(styles.table, stacked.table)} aria-label="Delegated administrators">
+            <TableHeader className={stacked.header}>
               <TableRow>
                 <TableHeaderCell>Email</TableHeaderCell>
                 <TableHeaderCell>Permissions</TableHeaderCell>
@@ -160,17 +161,17 @@ export function AdminsSection({ subscription }: { subscription: Subscription }) 
                 ) : null}
               </TableRow>
             </TableHeader>
-            <TableBody>
+            <TableBody className={stacked.body}>
               {admins.data.map((admin) => (
-                <TableRow key={admin.id}>
-                  <TableCell>
+                <TableRow className={stacked.row} key={admin.id}>
+                  <Cell label="Email">
                     <span className={styles.email}>{admin.email}</span>
                     {admin.email.toLowerCase() === myEmail ? <span className={styles.you}> (you)</span> : null}
-                  </TableCell>
-                  <TableCell>
+                  </Cell>
+                  <Cell label="Permissions">
                     <span className={styles.permissions}>{permissionNames(admin.permissions).join(", ")}</span>
-                  </TableCell>
-                  <TableCell>
+                  </Cell>
+                  <Cell label="Status">
                     <Badge
                       appearance="tint"
                       shape="rounded"
@@ -178,11 +179,11 @@ export function AdminsSection({ subscription }: { subscription: Subscription }) 
                     >
                       {admin.status === "active" ? "Active" : "Invited"}
                     </Badge>
-                  </TableCell>
-                  <TableCell>{formatDate(admin.invited_at)}</TableCell>
-                  <TableCell>{admin.accepted_at ? formatDate(admin.accepted_at) : "Not yet"}</TableCell>
+                  </Cell>
+                  <Cell label="Invited">{formatDate(admin.invited_at)}</Cell>
+                  <Cell label="Accepted">{admin.accepted_at ? formatDate(admin.accepted_at) : "Not yet"}</Cell>
                   {owner ? (
-                    <TableCell className={styles.actionsCell}>
+                    <Cell label="Actions" className={styles.actionsCell}>
                       <Menu>
                         <MenuTrigger disableButtonEnhancement>
                           <MenuButton
@@ -222,7 +223,7 @@ export function AdminsSection({ subscription }: { subscription: Subscription }) 
                           </MenuList>
                         </MenuPopover>
                       </Menu>
-                    </TableCell>
+                    </Cell>
                   ) : null}
                 </TableRow>
               ))}

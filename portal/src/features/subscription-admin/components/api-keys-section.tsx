@@ -1,9 +1,9 @@
 import {
   Button,
   makeStyles,
+  mergeClasses,
   Table,
   TableBody,
-  TableCell,
   TableHeader,
   TableHeaderCell,
   TableRow,
@@ -19,7 +19,7 @@ import { useApiKeys, type ApiKey } from "../api/get-api-keys";
 import { useRevokeApiKey } from "../api/revoke-api-key";
 import { permissionNames } from "../utils/permissions";
 import { CreateApiKeyDialog } from "./create-api-key-dialog";
-import { Panel, TableScroller } from "./panel";
+import { Cell, Panel, TableScroller, useStackedTableStyles } from "./panel";
 import { useSuccessToast } from "./use-success-toast";
 
 const useStyles = makeStyles({
@@ -31,6 +31,7 @@ const useStyles = makeStyles({
 /** API keys (owner): for scripts that assign licenses; each works on this subscription only. */
 export function ApiKeysSection({ subscription }: { subscription: Subscription }) {
   const styles = useStyles();
+  const stacked = useStackedTableStyles();
   const keys = useApiKeys(subscription.id);
   const [revoking, setRevoking] = useState<ApiKey | undefined>();
   const revoke = useRevokeApiKey(subscription.id);
@@ -58,8 +59,8 @@ export function ApiKeysSection({ subscription }: { subscription: Subscription })
       ) : null}
       {keys.isSuccess && keys.data.length > 0 ? (
         <TableScroller label="API keys">
-          <Table className={styles.table} aria-label="API keys">
-            <TableHeader>
+          <Table className={mergeClasses(styles.table, stacked.table)} aria-label="API keys">
+            <TableHeader className={stacked.header}>
               <TableRow>
                 <TableHeaderCell>Name</TableHeaderCell>
                 <TableHeaderCell>Permissions</TableHeaderCell>
@@ -68,29 +69,29 @@ export function ApiKeysSection({ subscription }: { subscription: Subscription })
                 <TableHeaderCell>Revoke</TableHeaderCell>
               </TableRow>
             </TableHeader>
-            <TableBody>
+            <TableBody className={stacked.body}>
               {keys.data.map((key) => (
-                <TableRow key={key.id}>
-                  <TableCell>
+                <TableRow className={stacked.row} key={key.id}>
+                  <Cell label="Name">
                     <span className={styles.name}>{key.name}</span>
-                  </TableCell>
-                  <TableCell>{permissionNames(key.permissions).join(", ")}</TableCell>
-                  <TableCell>{formatDate(key.created_at)}</TableCell>
-                  <TableCell>
+                  </Cell>
+                  <Cell label="Permissions">{permissionNames(key.permissions).join(", ")}</Cell>
+                  <Cell label="Created">{formatDate(key.created_at)}</Cell>
+                  <Cell label="Last used">
                     {key.last_used_at ? (
                       formatDateTime(key.last_used_at)
                     ) : (
                       <span className={styles.never}>Never</span>
                     )}
-                  </TableCell>
-                  <TableCell>
+                  </Cell>
+                  <Cell label="Revoke">
                     <Button
                       appearance="subtle"
                       icon={<DeleteRegular />}
                       aria-label={`Revoke ${key.name}`}
                       onClick={() => setRevoking(key)}
                     />
-                  </TableCell>
+                  </Cell>
                 </TableRow>
               ))}
             </TableBody>

@@ -3,9 +3,9 @@ import {
   Button,
   Link,
   makeStyles,
+  mergeClasses,
   Table,
   TableBody,
-  TableCell,
   TableHeader,
   TableHeaderCell,
   TableRow,
@@ -19,7 +19,7 @@ import type { Subscription } from "@/lib/api-client";
 import { formatDate, formatMoney } from "@/lib/format";
 import { useCreateBillingPortal } from "../api/create-billing-portal";
 import { useInvoices, type Invoice } from "../api/get-invoices";
-import { Panel, TableScroller } from "./panel";
+import { Cell, Panel, TableScroller, useStackedTableStyles } from "./panel";
 
 const STATUS: Record<string, { label: string; color: BadgeProps["color"] }> = {
   paid: { label: "Paid", color: "success" },
@@ -79,6 +79,7 @@ function InvoiceLinks({ invoice }: { invoice: Invoice }) {
 /** Billing (`billing`): invoices, and the billing portal for payment methods. */
 export function BillingSection({ subscription }: { subscription: Subscription }) {
   const styles = useStyles();
+  const stacked = useStackedTableStyles();
   const invoices = useInvoices(subscription.id);
   const portal = useCreateBillingPortal(subscription.id);
   const items = invoices.data?.pages.flatMap((page) => page.items) ?? [];
@@ -113,8 +114,8 @@ export function BillingSection({ subscription }: { subscription: Subscription })
       ) : null}
       {items.length > 0 ? (
         <TableScroller label="Invoices">
-          <Table className={styles.table} aria-label="Invoices">
-            <TableHeader>
+          <Table className={mergeClasses(styles.table, stacked.table)} aria-label="Invoices">
+            <TableHeader className={stacked.header}>
               <TableRow>
                 <TableHeaderCell>Invoice</TableHeaderCell>
                 <TableHeaderCell>Date</TableHeaderCell>
@@ -125,20 +126,20 @@ export function BillingSection({ subscription }: { subscription: Subscription })
                 </TableHeaderCell>
               </TableRow>
             </TableHeader>
-            <TableBody>
+            <TableBody className={stacked.body}>
               {items.map((invoice) => (
-                <TableRow key={invoice.id}>
-                  <TableCell className={styles.number}>{invoice.number ?? "—"}</TableCell>
-                  <TableCell>{formatDate(invoice.created_at)}</TableCell>
-                  <TableCell className={styles.number}>
+                <TableRow className={stacked.row} key={invoice.id}>
+                  <Cell label="Invoice" className={styles.number}>{invoice.number ?? "—"}</Cell>
+                  <Cell label="Date">{formatDate(invoice.created_at)}</Cell>
+                  <Cell label="Amount" className={styles.number}>
                     {formatMoney(invoice.amount_due, invoice.currency)}
-                  </TableCell>
-                  <TableCell>
+                  </Cell>
+                  <Cell label="Status">
                     <InvoiceStatus status={invoice.status} />
-                  </TableCell>
-                  <TableCell>
+                  </Cell>
+                  <Cell label="Links">
                     <InvoiceLinks invoice={invoice} />
-                  </TableCell>
+                  </Cell>
                 </TableRow>
               ))}
             </TableBody>

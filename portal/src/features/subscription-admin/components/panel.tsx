@@ -1,4 +1,4 @@
-import { makeStyles, Text, tokens } from "@fluentui/react-components";
+import { makeStyles, mergeClasses, TableCell, Text, tokens } from "@fluentui/react-components";
 import { useId, type ReactNode } from "react";
 
 const useStyles = makeStyles({
@@ -21,6 +21,7 @@ const useStyles = makeStyles({
     gap: tokens.spacingHorizontalM,
   },
   titles: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXXS, minWidth: 0 },
+  title: { margin: 0 },
   description: { color: tokens.colorNeutralForeground2, maxWidth: "60ch" },
   actions: { display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalS },
 });
@@ -43,7 +44,7 @@ export function Panel({
     <section className={styles.panel} aria-labelledby={headingId}>
       <div className={styles.head}>
         <div className={styles.titles}>
-          <Text as="h2" id={headingId} size={500} weight="semibold">
+          <Text as="h2" id={headingId} size={500} weight="semibold" className={styles.title}>
             {title}
           </Text>
           {description ? <Text className={styles.description}>{description}</Text> : null}
@@ -68,6 +69,53 @@ const useTableStyles = makeStyles({
   scroller: { overflowX: "auto", maxWidth: "100%" },
 });
 
+const NARROW = "@media (max-width: 640px)";
+
+/**
+ * On a narrow screen each row of a table becomes a small card: the header row is hidden (for
+ * eyes only) and every cell shows its column's name from its `data-label`.
+ */
+export const useStackedTableStyles = makeStyles({
+  table: { [NARROW]: { minWidth: 0, display: "block" } },
+  header: {
+    [NARROW]: {
+      position: "absolute",
+      width: "1px",
+      height: "1px",
+      overflow: "hidden",
+      clipPath: "inset(50%)",
+      whiteSpace: "nowrap",
+    },
+  },
+  body: { [NARROW]: { display: "block" } },
+  row: {
+    [NARROW]: {
+      display: "flex",
+      flexDirection: "column",
+      alignItems: "stretch",
+      gap: tokens.spacingVerticalXS,
+      paddingBlock: tokens.spacingVerticalM,
+    },
+  },
+  cell: {
+    [NARROW]: {
+      display: "flex",
+      alignItems: "baseline",
+      gap: tokens.spacingHorizontalM,
+      height: "auto",
+      minHeight: "24px",
+      paddingInline: 0,
+      minWidth: 0,
+      "::before": {
+        content: "attr(data-label)",
+        flexShrink: 0,
+        width: "6.5rem",
+        color: tokens.colorNeutralForeground2,
+      },
+    },
+  },
+});
+
 /** A table that scrolls inside itself on a narrow screen (the page never scrolls sideways). */
 export function TableScroller({ label, children }: { label: string; children: ReactNode }) {
   const styles = useTableStyles();
@@ -75,5 +123,23 @@ export function TableScroller({ label, children }: { label: string; children: Re
     <div className={styles.scroller} role="region" aria-label={label} tabIndex={0}>
       {children}
     </div>
+  );
+}
+
+/** A body cell of a stacked table: `label` names its column on a narrow screen. */
+export function Cell({
+  label,
+  className,
+  children,
+}: {
+  label: string;
+  className?: string;
+  children?: ReactNode;
+}) {
+  const stacked = useStackedTableStyles();
+  return (
+    <TableCell data-label={label} className={mergeClasses(stacked.cell, className)}>
+      {children}
+    </TableCell>
   );
 }

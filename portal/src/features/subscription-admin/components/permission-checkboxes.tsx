@@ -31,7 +31,7 @@ const useStyles = makeStyles({
   option: { display: "flex", flexDirection: "column" },
   description: {
     color: tokens.colorNeutralForeground2,
-    paddingInlineStart: "32px",
+    paddingInlineStart: "36px",
     marginTop: `calc(-1 * ${tokens.spacingVerticalS})`,
   },
 });
