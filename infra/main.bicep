@@ -39,6 +39,12 @@ param portalOrigin string = ''
 @description('Optional. Origins allowed to call the API from a browser (CORS), for example the origin that serves the add-in pages.')
 param corsAllowedOrigins array = []
 
+@description('Optional. True while the Key Vault secret license-signing-key-next holds the next certificate signing key: it is published, not yet used (docs/deploy.md, rotation).')
+param licenseSigningKeyNext bool = false
+
+@description('Optional. True while the Key Vault secret license-signing-keys-previous holds the keys that signed before the current one: published until their certificates expire (docs/deploy.md, rotation).')
+param licenseSigningKeysPrevious bool = false
+
 @description('Optional. Name of the resource group to create. Empty: rg-<environmentName>.')
 param resourceGroupName string = ''
 
@@ -185,6 +191,8 @@ module functionApp 'modules/functionapp.bicep' = {
     addinClientId: addinClientId
     portalOrigin: portalOrigin
     corsAllowedOrigins: corsAllowedOrigins
+    licenseSigningKeyNext: licenseSigningKeyNext
+    licenseSigningKeysPrevious: licenseSigningKeysPrevious
     maximumInstanceCount: maximumInstanceCount
     tags: allTags
   }

@@ -60,6 +60,12 @@ param addinClientId string
 @description('Optional. Origin of the portal (PORTAL_ORIGIN). Empty: the origin of the app itself, https://<default host name>.')
 param portalOrigin string = ''
 
+@description('Optional. True while the Key Vault secret license-signing-key-next holds the next certificate signing key (LICENSE_SIGNING_KEY_NEXT, published before it signs).')
+param licenseSigningKeyNext bool = false
+
+@description('Optional. True while the Key Vault secret license-signing-keys-previous holds the keys that signed before the current one (LICENSE_SIGNING_KEYS_PREVIOUS, published until their certificates expire).')
+param licenseSigningKeysPrevious bool = false
+
 @description('Optional. Origins allowed to call the API from a browser (CORS), for example the origin that hosts the add-in pages.')
 param corsAllowedOrigins array = []
 
@@ -192,6 +198,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     STRIPE_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/stripe-webhook-secret/)'
     ENTRA_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/entra-client-secret/)'
     SESSION_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/session-secret/)'
+    LICENSE_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/license-signing-key/)'
+    // Rotation (docs/deploy.md): empty is unset, so a secret that does not exist is never referenced.
+    LICENSE_SIGNING_KEY_NEXT: licenseSigningKeyNext ? '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/license-signing-key-next/)' : ''
+    LICENSE_SIGNING_KEYS_PREVIOUS: licenseSigningKeysPrevious ? '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/license-signing-keys-previous/)' : ''
     STRIPE_PRICE_ID: stripePriceId
     ENTRA_CLIENT_ID: entraClientId
     ENTRA_AUTHORITY: entraAuthority
