@@ -162,16 +162,19 @@ export function ImportCsvDialog({
                 validationState={fileError ? "error" : "none"}
                 validationMessage={fileError}
               >
-                <input
-                  type="file"
-                  accept=".csv,text/csv"
-                  className={styles.file}
-                  onChange={(event) => {
-                    setFile(event.target.files?.[0] ?? null);
-                    setFileError(undefined);
-                    importCsv.reset();
-                  }}
-                />
+                {(control) => (
+                  <input
+                    {...control}
+                    type="file"
+                    accept=".csv,text/csv"
+                    className={styles.file}
+                    onChange={(event) => {
+                      setFile(event.target.files?.[0] ?? null);
+                      setFileError(undefined);
+                      importCsv.reset();
+                    }}
+                  />
+                )}
               </Field>
               {lines ? <LineErrors problem={lines} /> : null}
               {notEnough ? (

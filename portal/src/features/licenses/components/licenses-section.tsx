@@ -16,7 +16,7 @@ import {
   DeleteRegular,
   PeopleRegular,
 } from "@fluentui/react-icons";
-import { useCallback, useDeferredValue, useEffect, useId, useMemo, useState } from "react";
+import { useCallback, useEffect, useId, useMemo, useState } from "react";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import type { Subscription } from "@/lib/api-client";
 import { licensesCsvUrl } from "../api/export-licenses-csv";
@@ -169,7 +169,7 @@ export function LicensesSection({ subscription }: { subscription: Subscription }
   }
 
   const sorted = useMemo(() => (items ? sortLicenses(items, sort) : []), [items, sort]);
-  const rows = useDeferredValue(sorted);
+  const rows = sorted;
 
   const onSort = useCallback((column: SortColumn) => {
     setSort((current) => ({
@@ -249,7 +249,7 @@ export function LicensesSection({ subscription }: { subscription: Subscription }
         onSelectAll={onSelectAll}
         canReassign={!blocked}
         onAction={onAction}
-        loading={page.isPlaceholderData || rows !== sorted}
+        loading={page.isPlaceholderData}
       />
     );
 

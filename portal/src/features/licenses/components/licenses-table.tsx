@@ -7,7 +7,6 @@ import {
   MenuItem,
   MenuList,
   MenuPopover,
-  MenuTrigger,
   Table,
   TableBody,
   TableCell,
@@ -23,7 +22,7 @@ import {
   MoreHorizontalRegular,
   TagRegular,
 } from "@fluentui/react-icons";
-import { memo } from "react";
+import { memo, startTransition, useCallback, useEffect, useState } from "react";
 import { StatusBadge } from "@/components/status-badge";
 import { formatDate } from "@/lib/format";
 import type { License } from "../api/get-licenses";
@@ -34,6 +33,9 @@ export interface Sort {
   direction: "ascending" | "descending";
 }
 export type LicenseAction = "reassign" | "label" | "remove";
+
+const FIRST_ROWS = 100;
+const MORE_ROWS = 150;
 
 const COLUMNS: { column: SortColumn; label: string }[] = [
   { column: "email", label: "Email" },
@@ -73,13 +75,16 @@ const useStyles = makeStyles({
 /** Sorts the rows of the page on screen (the API pages in address order only). */
 export function sortLicenses(items: License[], sort: Sort): License[] {
   const factor = sort.direction === "ascending" ? 1 : -1;
-  const key = (license: License): string => {
+  const key = (license: License): string | null => {
     const value = license[sort.column];
-    // Licenses never seen (or without a label) sort after the others when ascending.
-    return value === null || value === undefined ? "\uffff" : String(value).toLowerCase();
+    return value === null || value === undefined ? null : String(value).toLowerCase();
   };
   return [...items].sort((a, b) => {
-    const primary = key(a).localeCompare(key(b));
+    const first = key(a);
+    const second = key(b);
+    // Licenses never seen, or without a label, come last whichever the direction.
+    if (first !== second && (first === null || second === null)) return first === null ? 1 : -1;
+    const primary = first === null || second === null ? 0 : first.localeCompare(second);
     return primary !== 0 ? primary * factor : a.email.localeCompare(b.email);
   });
 }
@@ -88,16 +93,16 @@ const LicenseRow = memo(function LicenseRow({
   license,
   selectable,
   selected,
-  canReassign,
+  menuOpen,
   onSelect,
-  onAction,
+  onMenu,
 }: {
   license: License;
   selectable: boolean;
   selected: boolean;
-  canReassign: boolean;
+  menuOpen: boolean;
   onSelect: (email: string, selected: boolean) => void;
-  onAction: (action: LicenseAction, license: License) => void;
+  onMenu: (license: License, target: HTMLElement) => void;
 }) {
   const styles = useStyles();
   return (
@@ -132,32 +137,14 @@ const LicenseRow = memo(function LicenseRow({
       </TableCell>
       {selectable ? (
         <TableCell className={styles.actions}>
-          <Menu>
-            <MenuTrigger disableButtonEnhancement>
-              <Button
-                appearance="subtle"
-                icon={<MoreHorizontalRegular />}
-                aria-label={`More actions for ${license.email}`}
-              />
-            </MenuTrigger>
-            <MenuPopover>
-              <MenuList>
-                <MenuItem
-                  icon={<ArrowSwapRegular />}
-                  disabled={!canReassign}
-                  onClick={() => onAction("reassign", license)}
-                >
-                  Reassign
-                </MenuItem>
-                <MenuItem icon={<TagRegular />} onClick={() => onAction("label", license)}>
-                  Edit label
-                </MenuItem>
-                <MenuItem icon={<DeleteRegular />} onClick={() => onAction("remove", license)}>
-                  Remove
-                </MenuItem>
-              </MenuList>
-            </MenuPopover>
-          </Menu>
+          <Button
+            appearance="subtle"
+            icon={<MoreHorizontalRegular />}
+            aria-label={`More actions for ${license.email}`}
+            aria-haspopup="menu"
+            aria-expanded={menuOpen}
+            onClick={(event) => onMenu(license, event.currentTarget)}
+          />
         </TableCell>
       ) : null}
     </TableRow>
@@ -192,6 +179,31 @@ export function LicensesTable({
   loading: boolean;
 }) {
   const styles = useStyles();
+  // One menu for every row, placed at the row's button: a menu per row makes a page of 1,000
+  // licenses slow to render.
+  const [menu, setMenu] = useState<{ license: License; target: HTMLElement } | null>(null);
+  const onMenu = useCallback(
+    (license: License, target: HTMLElement) =>
+      setMenu((current) => (current?.license.email === license.email ? null : { license, target })),
+    [],
+  );
+  const act = (action: LicenseAction) => {
+    if (menu) onAction(action, menu.license);
+    setMenu(null);
+  };
+  // A long page is drawn in steps: the first rows at once, the rest just after, so 1,000
+  // licenses show as quickly as 100 and typing or scrolling never waits for the last row.
+  const [drawn, setDrawn] = useState({ items, count: FIRST_ROWS });
+  const count = drawn.items === items ? drawn.count : FIRST_ROWS;
+  if (drawn.items !== items) setDrawn({ items, count: FIRST_ROWS });
+  useEffect(() => {
+    if (count >= items.length) return;
+    const timer = window.setTimeout(
+      () => startTransition(() => setDrawn({ items, count: count + MORE_ROWS })),
+      0,
+    );
+    return () => window.clearTimeout(timer);
+  }, [count, items]);
   const chosen = items.filter((license) => selected.has(license.email)).length;
   const all = chosen > 0 && chosen === items.length;
   return (
@@ -231,19 +243,43 @@ export function LicensesTable({
           </TableRow>
         </TableHeader>
         <TableBody>
-          {items.map((license) => (
+          {items.slice(0, count).map((license) => (
             <LicenseRow
               key={license.email}
               license={license}
               selectable={selectable}
               selected={selected.has(license.email)}
-              canReassign={canReassign}
+              menuOpen={menu?.license.email === license.email}
               onSelect={onSelect}
-              onAction={onAction}
+              onMenu={onMenu}
             />
           ))}
         </TableBody>
       </Table>
+      <Menu
+        open={menu !== null}
+        onOpenChange={(_, data) => {
+          if (!data.open) {
+            menu?.target.focus();
+            setMenu(null);
+          }
+        }}
+        positioning={{ target: menu?.target, position: "below", align: "end" }}
+      >
+        <MenuPopover>
+          <MenuList aria-label={menu ? `Actions for ${menu.license.email}` : undefined}>
+            <MenuItem icon={<ArrowSwapRegular />} disabled={!canReassign} onClick={() => act("reassign")}>
+              Reassign
+            </MenuItem>
+            <MenuItem icon={<TagRegular />} onClick={() => act("label")}>
+              Edit label
+            </MenuItem>
+            <MenuItem icon={<DeleteRegular />} onClick={() => act("remove")}>
+              Remove
+            </MenuItem>
+          </MenuList>
+        </MenuPopover>
+      </Menu>
     </div>
   );
 }
