@@ -71,7 +71,7 @@ def start_checkout(
         owner_object_id=owner.object_id,
         owner_email=owner.email,
         # Portal pages: the new subscription, or the purchase page to try again.
-        success_url=f"{portal}/subscriptions/{subscription.id}",
+        success_url=f"{portal}/subscriptions/{subscription.id}?welcome=1",
         cancel_url=f"{portal}/purchase?canceled=1",
         # One key per subscription: a retried request cannot open a second session.
         idempotency_key=f"smm-checkout-{subscription.id}",

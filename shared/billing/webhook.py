@@ -338,7 +338,7 @@ def decide(current: Subscription, event: StripeEvent, facts: EventFacts, portal:
                 "payment_failed",
                 {
                     "subscription_name": current.name,
-                    "billing_url": f"{portal}/subscriptions/{current.id}/billing",
+                    "billing_url": f"{portal}/subscriptions/{current.id}?section=billing",
                 },
             )
         )

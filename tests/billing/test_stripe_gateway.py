@@ -113,7 +113,7 @@ def test_checkout_creates_a_subscription_mode_session_for_the_price_and_quantity
         assert sent[f"{prefix}[subscription_id]"] == subscription_id
         assert sent[f"{prefix}[owner_email]"] == "ann@contoso.com"
         assert sent[f"{prefix}[owner_tenant_id]"] and sent[f"{prefix}[owner_object_id]"]
-    assert sent["success_url"] == f"http://127.0.0.1:7071/subscriptions/{subscription_id}"
+    assert sent["success_url"] == f"http://127.0.0.1:7071/subscriptions/{subscription_id}?welcome=1"
     assert sent["cancel_url"] == "http://127.0.0.1:7071/purchase?canceled=1"
     assert call.request.headers["Idempotency-Key"] == f"smm-checkout-{subscription_id}"
     assert call.request.headers["Authorization"] == "Bearer sk_test_123"
