@@ -79,7 +79,8 @@ _DOMAIN = (
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
     r"(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})"
 )
-TENANT_PATTERN = f"^(?:{_GUID}|{_DOMAIN})$"
+# Surrounding blanks are forgiven (normalize_tenant trims).
+TENANT_PATTERN = rf"^\s*(?:{_GUID}|{_DOMAIN})\s*$"
 
 
 class AdminConsentQuery(BaseModel):

@@ -32,6 +32,10 @@ HERE = Path(__file__).resolve().parent
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 CONFIG = HERE / "schemathesis.toml"
 OWNER = "owner@contoso.com"
+# A run takes about a minute on a quiet two-core machine, and up to four times that beside the
+# rest of the suite on four workers; the suite's 120 s per test is not meant for it.
+RUN_TIMEOUT = 360
+pytestmark = pytest.mark.timeout(RUN_TIMEOUT + 60)
 # Local-mode stand-ins (`/api/dev/...`, registered only with DEV_MODE): signing in anew, paying
 # checkouts and playing payment events change the very session and subscription under test,
 # so a run's outcome would depend on the order of its requests. Their models are checked by
@@ -69,7 +73,9 @@ def run_schemathesis(
     for header in headers:
         arguments += ["--header", header]
     # The working directory is the test's own: schemathesis writes nothing into the tree.
-    return subprocess.run(arguments, capture_output=True, text=True, timeout=600, cwd=workdir)
+    return subprocess.run(
+        arguments, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=workdir
+    )
 
 
 @pytest.fixture
