@@ -13,15 +13,15 @@ from shared.billing.checkout import MAX_NAME_LENGTH, MAX_QUANTITY, MIN_QUANTITY,
 from shared.billing.gateway import payments_gateway
 from shared.billing.webhook import WebhookReceipt, handle_webhook
 from shared.identity.entra import sign_in_configured
-from shared.validation import StrictModel
+from shared.validation import StrictModel, WholeNumber, name_type
 
 bp = func.Blueprint()
 
 
 class CheckoutBody(StrictModel):
-    # strict: 2.5, "5" and true are not seat counts.
-    quantity: int = Field(strict=True, ge=MIN_QUANTITY, le=MAX_QUANTITY)
-    name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_LENGTH)
+    # 2.5, "5" and true are not seat counts; 25.0 is 25, as JSON Schema's integer says.
+    quantity: WholeNumber = Field(ge=MIN_QUANTITY, le=MAX_QUANTITY)
+    name: name_type(MAX_NAME_LENGTH) | None = None  # type: ignore[valid-type]
 
 
 class CheckoutUrl(BaseModel):

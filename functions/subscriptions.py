@@ -18,21 +18,21 @@ from shared.subscriptions.access import authorize
 from shared.subscriptions.listing import subscription_page
 from shared.subscriptions.views import SubscriptionPage, SubscriptionView, subscription_view
 from shared.timefmt import Timestamp
-from shared.validation import StrictModel
+from shared.validation import StrictModel, WholeNumber, name_type
 
 bp = func.Blueprint()
 
 
 class SubscriptionChange(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_LENGTH)
-    # strict: 2.5, "5" and true are not seat counts.
-    quantity: int | None = Field(default=None, strict=True, ge=MIN_QUANTITY, le=MAX_QUANTITY)
+    name: name_type(MAX_NAME_LENGTH) | None = None  # type: ignore[valid-type]
+    # 2.5, "5" and true are not seat counts; 25.0 is 25, as JSON Schema's integer says.
+    quantity: WholeNumber | None = Field(default=None, ge=MIN_QUANTITY, le=MAX_QUANTITY)
     # Unix seconds, from a quantity preview: the change is billed exactly as previewed.
-    proration_date: int | None = Field(default=None, strict=True, ge=0, le=2**40)
+    proration_date: WholeNumber | None = Field(default=None, ge=0, le=2**40)
 
 
 class QuantityPreviewBody(StrictModel):
-    quantity: int = Field(strict=True, ge=MIN_QUANTITY, le=MAX_QUANTITY)
+    quantity: WholeNumber = Field(ge=MIN_QUANTITY, le=MAX_QUANTITY)
 
 
 class QuantityPreview(BaseModel):
