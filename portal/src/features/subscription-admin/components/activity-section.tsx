@@ -61,11 +61,11 @@ export function ActivitySection({ subscription }: { subscription: Subscription }
                     <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
                   </Cell>
                   <Cell label="Who" className={styles.wrap}>{actorWords(entry.actor)}</Cell>
-                  <Cell label="What" className={styles.action}>{actionWords(entry.action)}</Cell>
-                  <Cell label="Affected" className={styles.wrap}>
+                  <Cell label="What" lead className={styles.action}>{actionWords(entry.action)}</Cell>
+                  <Cell label="Affected" empty={!entry.target} className={styles.wrap}>
                     {entry.target ?? <span className={styles.muted}>—</span>}
                   </Cell>
-                  <Cell label="Details" className={styles.wrap}>
+                  <Cell label="Details" empty={!entry.detail} className={styles.wrap}>
                     {entry.detail ?? <span className={styles.muted}>—</span>}
                   </Cell>
                 </TableRow>

@@ -52,7 +52,7 @@ const useStyles = makeStyles({
   you: { color: tokens.colorNeutralForeground2, fontWeight: tokens.fontWeightRegular },
   permissions: { display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalXS },
   owner: { color: tokens.colorNeutralForeground2, overflowWrap: "anywhere" },
-  actionsCell: { width: "64px" },
+  actionsCell: { "@media (min-width: 641px)": { width: "64px" } },
   srOnly: {
     position: "absolute",
     width: "1px",
@@ -164,7 +164,7 @@ export function AdminsSection({ subscription }: { subscription: Subscription }) 
             <TableBody className={stacked.body}>
               {admins.data.map((admin) => (
                 <TableRow className={stacked.row} key={admin.id}>
-                  <Cell label="Email">
+                  <Cell label="Email" lead>
                     <span className={styles.email}>{admin.email}</span>
                     {admin.email.toLowerCase() === myEmail ? <span className={styles.you}> (you)</span> : null}
                   </Cell>
@@ -181,7 +181,7 @@ export function AdminsSection({ subscription }: { subscription: Subscription }) 
                     </Badge>
                   </Cell>
                   <Cell label="Invited">{formatDate(admin.invited_at)}</Cell>
-                  <Cell label="Accepted">{admin.accepted_at ? formatDate(admin.accepted_at) : "Not yet"}</Cell>
+                  <Cell label="Accepted" empty={!admin.accepted_at}>{admin.accepted_at ? formatDate(admin.accepted_at) : "Not yet"}</Cell>
                   {owner ? (
                     <Cell label="Actions" className={styles.actionsCell}>
                       <Menu>

@@ -72,7 +72,7 @@ export function ApiKeysSection({ subscription }: { subscription: Subscription })
             <TableBody className={stacked.body}>
               {keys.data.map((key) => (
                 <TableRow className={stacked.row} key={key.id}>
-                  <Cell label="Name">
+                  <Cell label="Name" lead>
                     <span className={styles.name}>{key.name}</span>
                   </Cell>
                   <Cell label="Permissions">{permissionNames(key.permissions).join(", ")}</Cell>

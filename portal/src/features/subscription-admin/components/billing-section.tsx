@@ -12,7 +12,7 @@ import {
   tokens,
   type BadgeProps,
 } from "@fluentui/react-components";
-import { DocumentRegular, OpenRegular, PaymentRegular } from "@fluentui/react-icons";
+import { DocumentRegular, PaymentRegular } from "@fluentui/react-icons";
 import { ProblemMessageBar } from "@/components/problem-message-bar";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import type { Subscription } from "@/lib/api-client";
@@ -32,7 +32,6 @@ const STATUS: Record<string, { label: string; color: BadgeProps["color"] }> = {
 const useStyles = makeStyles({
   table: { minWidth: "640px" },
   number: { fontVariantNumeric: "tabular-nums" },
-  amount: { fontVariantNumeric: "tabular-nums", textAlign: "end" },
   links: { display: "flex", flexWrap: "wrap", columnGap: tokens.spacingHorizontalM },
   more: { alignSelf: "flex-start" },
 });
@@ -121,15 +120,13 @@ export function BillingSection({ subscription }: { subscription: Subscription })
                 <TableHeaderCell>Date</TableHeaderCell>
                 <TableHeaderCell>Amount</TableHeaderCell>
                 <TableHeaderCell>Status</TableHeaderCell>
-                <TableHeaderCell>
-                  <OpenRegular aria-hidden="true" /> Links
-                </TableHeaderCell>
+                <TableHeaderCell>Links</TableHeaderCell>
               </TableRow>
             </TableHeader>
             <TableBody className={stacked.body}>
               {items.map((invoice) => (
                 <TableRow className={stacked.row} key={invoice.id}>
-                  <Cell label="Invoice" className={styles.number}>{invoice.number ?? "—"}</Cell>
+                  <Cell label="Invoice" lead className={styles.number}>{invoice.number ?? "—"}</Cell>
                   <Cell label="Date">{formatDate(invoice.created_at)}</Cell>
                   <Cell label="Amount" className={styles.number}>
                     {formatMoney(invoice.amount_due, invoice.currency)}

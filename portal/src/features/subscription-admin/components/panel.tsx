@@ -114,6 +114,16 @@ export const useStackedTableStyles = makeStyles({
       },
     },
   },
+  // The cell that names the row (an email, a key's name) heads its card, without a label.
+  lead: {
+    [NARROW]: {
+      order: -1,
+      fontWeight: tokens.fontWeightSemibold,
+      "::before": { display: "none" },
+    },
+  },
+  // A cell with nothing to say is left out of the card.
+  empty: { [NARROW]: { display: "none" } },
 });
 
 /** A table that scrolls inside itself on a narrow screen (the page never scrolls sideways). */
@@ -129,16 +139,28 @@ export function TableScroller({ label, children }: { label: string; children: Re
 /** A body cell of a stacked table: `label` names its column on a narrow screen. */
 export function Cell({
   label,
+  lead = false,
+  empty = false,
   className,
   children,
 }: {
   label: string;
+  lead?: boolean;
+  empty?: boolean;
   className?: string;
   children?: ReactNode;
 }) {
   const stacked = useStackedTableStyles();
   return (
-    <TableCell data-label={label} className={mergeClasses(stacked.cell, className)}>
+    <TableCell
+      data-label={label}
+      className={mergeClasses(
+        stacked.cell,
+        lead && stacked.lead,
+        empty && stacked.empty,
+        className,
+      )}
+    >
       {children}
     </TableCell>
   );
