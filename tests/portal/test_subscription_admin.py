@@ -353,3 +353,64 @@ def test_activity_is_paged_newest_first(portal: Portal) -> None:
     newest_rename = next(i for i, text in enumerate(texts) if "Name 54" in text)
     oldest_rename = next(i for i, text in enumerate(texts) if "→ Name 0" in text)
     assert 0 < newest_rename < oldest_rename
+
+
+def test_inviting_and_changing_permissions_work_with_the_keyboard_alone(portal: Portal) -> None:
+    page = portal.signed_in_page(OWNER)
+    subscription_id = portal.buy(page, quantity=5)
+    open_section(page, subscription_id, "admins")
+
+    page.get_by_role("button", name="Add delegated administrator").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Add delegated administrator")
+    expect(dialog.get_by_label("Email address")).to_be_focused()
+    page.keyboard.type(DELEGATE)
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("checkbox", name="Assign/Unassign licenses")).to_be_focused()
+    page.keyboard.press("Tab")  # "View subscription" is always on: the next stop is quantity
+    expect(dialog.get_by_role("checkbox", name="Manage quantity")).to_be_focused()
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    row = page.get_by_role("row", name=re.compile(DELEGATE))
+    expect(row).to_contain_text("Manage quantity")
+
+    row.get_by_role("button", name=f"Actions for {DELEGATE}").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Change permissions")).to_be_focused()
+    page.keyboard.press("Enter")
+    change = page.get_by_role("dialog", name="Change permissions")
+    expect(change).to_be_visible()
+    change.get_by_role("checkbox", name="Manage billing").focus()
+    page.keyboard.press("Space")
+    change.get_by_role("button", name="Save permissions").focus()
+    page.keyboard.press("Enter")
+    expect(change).to_be_hidden()
+    expect(row).to_contain_text("Manage billing")
+    admins = portal.api.login(OWNER).get(f"/api/subscriptions/{subscription_id}/admins").json()
+    assert admins["items"][0]["permissions"] == ["view", "assign", "quantity", "billing"]
+
+
+def test_auto_assign_domains_name_each_unusable_domain(portal: Portal) -> None:
+    page = portal.signed_in_page(OWNER)
+    subscription_id = portal.buy(page, quantity=5)
+    open_section(page, subscription_id, "settings")
+    domains = page.get_by_label("Auto-assign domains")
+
+    domains.fill("contoso.com\ngmail.com\nnot-a-domain")
+    page.get_by_role("button", name="Save domains").click()
+    expect(page.get_by_text("gmail.com is a public email provider")).to_be_visible()
+    expect(page.get_by_text("not-a-domain is not a domain name")).to_be_visible()
+
+    # The browser's check lets this one by; the server's refusal still names it.
+    domains.fill("contoso.com, ab--cd.com")
+    page.get_by_role("button", name="Save domains").click()
+    expect(page.get_by_text(re.compile(r"^ab--cd\.com "))).to_be_visible()
+    owner = portal.api.login(OWNER)
+    assert owner.get(f"/api/subscriptions/{subscription_id}").json()["auto_assign_domains"] == []
+
+    domains.fill("Contoso.com; @fabrikam.com")
+    page.get_by_role("button", name="Save domains").click()
+    expect(domains).to_have_value("contoso.com\nfabrikam.com")
+    subscription = owner.get(f"/api/subscriptions/{subscription_id}").json()
+    assert subscription["auto_assign_domains"] == ["contoso.com", "fabrikam.com"]
