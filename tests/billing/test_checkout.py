@@ -40,7 +40,10 @@ def test_buying_five_seats_ends_in_an_active_subscription_and_a_confirmation_ema
     paid = ann.post(f"/api/dev/checkout/{session_id}/complete")
     assert paid.status_code == 303
     subscription_id = started.json()["subscription_id"]
-    assert paid.headers["Location"] == f"http://127.0.0.1:7071/subscriptions/{subscription_id}"
+    assert (
+        paid.headers["Location"]
+        == f"http://127.0.0.1:7071/subscriptions/{subscription_id}?welcome=1"
+    )
 
     listed = ann.get("/api/subscriptions")
     assert listed.status_code == 200
