@@ -414,3 +414,37 @@ def test_auto_assign_domains_name_each_unusable_domain(portal: Portal) -> None:
     expect(domains).to_have_value("contoso.com\nfabrikam.com")
     subscription = owner.get(f"/api/subscriptions/{subscription_id}").json()
     assert subscription["auto_assign_domains"] == ["contoso.com", "fabrikam.com"]
+
+
+def test_the_owner_transfers_ownership_and_stays_an_administrator(
+    portal: Portal, check_accessibility
+) -> None:
+    page = portal.signed_in_page(OWNER)
+    subscription_id = portal.buy(page, quantity=5, name="Contoso")
+    owner = portal.api.login(OWNER)
+    invited = owner.post(
+        f"/api/subscriptions/{subscription_id}/admins",
+        json={"email": DELEGATE, "permissions": ["view", "assign"]},
+    )
+    assert invited.status_code == 201, invited.text
+    (token,) = invitation_tokens(portal.api, portal.services, DELEGATE)
+    accepted = portal.api.login(DELEGATE).post(f"/api/invitations/{token}/accept")
+    assert accepted.status_code == 200, accepted.text
+
+    open_section(page, subscription_id, "settings")
+    page.get_by_role("combobox", name="New owner").click()
+    page.get_by_role("option", name=DELEGATE).click()
+    page.get_by_role("button", name="Transfer ownership").click()
+    confirm = page.get_by_role("alertdialog", name="Transfer ownership?")
+    check_accessibility(page)
+    confirm.get_by_role("button", name="Transfer ownership").click()
+    expect(confirm).to_be_hidden()
+
+    expect(page.get_by_text("Your role: Delegated administrator")).to_be_visible()
+    tabs = page.get_by_role("tablist", name="Subscription sections")
+    expect(tabs.get_by_role("tab", name="API keys")).to_have_count(0)
+    expect(tabs.get_by_role("tab", name="Billing")).to_be_visible()
+    subscription = owner.get(f"/api/subscriptions/{subscription_id}").json()
+    assert subscription["owner"]["email"] == DELEGATE
+    assert subscription["role"] == "administrator"
+    assert sorted(subscription["permissions"]) == ["assign", "billing", "quantity", "view"]

@@ -26,6 +26,6 @@ export function getApiKeysQueryOptions(id: string) {
   return queryOptions({ queryKey: apiKeysQueryKey(id), queryFn: () => getApiKeys(id) });
 }
 
-export function useApiKeys(id: string) {
-  return useQuery(getApiKeysQueryOptions(id));
+export function useApiKeys(id: string, enabled = true) {
+  return useQuery({ ...getApiKeysQueryOptions(id), enabled });
 }

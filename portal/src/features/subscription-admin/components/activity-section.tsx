@@ -14,6 +14,7 @@ import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import type { Subscription } from "@/lib/api-client";
 import { formatDateTime } from "@/lib/format";
 import { useActivity } from "../api/get-activity";
+import { useApiKeys } from "../api/get-api-keys";
 import { actionWords, actorWords } from "../utils/activity";
 import { Cell, Panel, TableScroller, useStackedTableStyles } from "./panel";
 
@@ -32,6 +33,9 @@ export function ActivitySection({ subscription }: { subscription: Subscription }
   const stacked = useStackedTableStyles();
   const activity = useActivity(subscription.id);
   const items = activity.data?.pages.flatMap((page) => page.items) ?? [];
+  // Only the owner may list keys; anyone else sees a key's changes without its name.
+  const keys = useApiKeys(subscription.id, subscription.role === "owner");
+  const keyNames = keys.data ? new Map(keys.data.map((key) => [key.id, key.name])) : undefined;
 
   return (
     <Panel title="Activity" description="Every change to this subscription, newest first.">
@@ -60,7 +64,7 @@ export function ActivitySection({ subscription }: { subscription: Subscription }
                   <Cell label="When" className={styles.when}>
                     <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
                   </Cell>
-                  <Cell label="Who" className={styles.wrap}>{actorWords(entry.actor)}</Cell>
+                  <Cell label="Who" className={styles.wrap}>{actorWords(entry.actor, keyNames)}</Cell>
                   <Cell label="What" lead className={styles.action}>{actionWords(entry.action)}</Cell>
                   <Cell label="Affected" empty={!entry.target} className={styles.wrap}>
                     {entry.target ?? <span className={styles.muted}>—</span>}

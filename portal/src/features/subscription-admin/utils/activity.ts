@@ -31,11 +31,15 @@ export function actionWords(action: string): string {
   return words ? words.charAt(0).toUpperCase() + words.slice(1) : action;
 }
 
-/** Who did it: the service's own actors in words, people by their address. */
-export function actorWords(actor: string): string {
+/** Who did it: the service's own actors in words, people by their address, keys by name. */
+export function actorWords(actor: string, keyNames?: ReadonlyMap<string, string>): string {
   if (actor === "stripe") return "Payments";
   if (actor === "system") return "Licensing service";
   const key = /^api[-_]key:(.+)$/.exec(actor);
-  if (key) return `API key ${key[1]}`;
+  if (key?.[1]) {
+    if (!keyNames) return "API key";
+    const name = keyNames.get(key[1]);
+    return name ? `API key “${name}”` : "API key (revoked)";
+  }
   return actor;
 }

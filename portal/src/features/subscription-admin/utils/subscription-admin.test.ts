@@ -21,6 +21,10 @@ describe("actionWords", () => {
   it("names the service's own actors", () => {
     expect(actorWords("stripe")).toBe("Payments");
     expect(actorWords("ann@contoso.com")).toBe("ann@contoso.com");
+    const keys = new Map([["k1", "Provisioning"]]);
+    expect(actorWords("api-key:k1", keys)).toBe("API key “Provisioning”");
+    expect(actorWords("api-key:gone", keys)).toBe("API key (revoked)");
+    expect(actorWords("api-key:k1")).toBe("API key");
   });
 });
 
