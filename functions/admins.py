@@ -87,7 +87,10 @@ def list_admins(request: ApiRequest) -> AdministratorList:
     body=InviteAdministrator,
     response=AdministratorView,
     status=201,
-    errors={409: ("already_owner", "already_administrator", CONCURRENT)},
+    errors={
+        409: ("already_owner", "already_administrator", "subscription_not_active", CONCURRENT),
+        429: ("too_many_requests",),
+    },
 )
 def invite_admin(request: ApiRequest) -> AdministratorView:
     """Invite (owner): a pending administrator and an emailed single-use link."""
@@ -148,7 +151,10 @@ def remove_admin(request: ApiRequest) -> Reply:
     summary="Send a pending invitation again with a new link",
     auth=Auth.MANAGER,
     status=202,
-    errors={409: ("invitation_already_accepted", CONCURRENT)},
+    errors={
+        409: ("invitation_already_accepted", "subscription_not_active", CONCURRENT),
+        429: ("too_many_requests",),
+    },
 )
 def resend_invitation(request: ApiRequest) -> Reply:
     """Resend (owner): a new link; the previous one stops working."""

@@ -16,6 +16,7 @@ from shared.identity.entra import (
     SIGN_IN_COOKIE,
     begin_sign_in,
     cleared_sign_in_cookie,
+    client_address,
     complete_sign_in,
     sign_in_cookie,
 )
@@ -111,13 +112,14 @@ def _secure(request: ApiRequest) -> bool:
     headers=SIGN_IN_STARTED,
     errors={
         400: ("invalid_next",),
+        429: ("too_many_requests",),
         503: ("sign_in_not_configured", "upstream_unavailable"),
     },
 )
 def sign_in(request: ApiRequest) -> Reply:
     """Start the auth-code flow with PKCE and send the browser to Microsoft."""
     query: LoginQuery = request.query
-    start = begin_sign_in(request.services, query.next)
+    start = begin_sign_in(request.services, query.next, client_address(request.raw.headers))
     return Reply(
         status=302,
         headers={"Location": start.authorize_url},

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import azure.functions as func
@@ -32,6 +31,7 @@ from shared.errors import (
 )
 from shared.identity.principal import ANONYMOUS, Principal, PrincipalKind
 from shared.identity.resolve import resolve_principal
+from shared.identity.sessions import parse_cookies
 from shared.services import Services, get_services
 from shared.validation import validation_errors
 
@@ -222,16 +222,8 @@ def _principal(spec: EndpointSpec, services: Services, req: func.HttpRequest) ->
 
 
 def request_cookies(req: func.HttpRequest) -> Mapping[str, str]:
-    """The request's cookies; none at all when the header is malformed."""
-    header = req.headers.get("cookie")
-    if not header:
-        return {}
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except CookieError:
-        return {}
-    return {name: morsel.value for name, morsel in jar.items()}
+    """The request's cookies, each read on its own: a malformed neighbour loses none."""
+    return parse_cookies(req.headers.get("cookie"))
 
 
 def _json_body(spec: EndpointSpec, raw_body: bytes, req: func.HttpRequest) -> BaseModel:
@@ -242,6 +234,8 @@ def _json_body(spec: EndpointSpec, raw_body: bytes, req: func.HttpRequest) -> Ba
         document = json.loads(raw_body.decode("utf-8")) if raw_body.strip() else None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadRequest("the request body is not valid UTF-8 JSON", code="invalid_json") from None
+    except RecursionError:
+        raise BadRequest("the request body is nested too deeply", code="invalid_json") from None
     if document is None:
         raise BadRequest("a JSON request body is required", code="invalid_json")
     assert spec.body is not None
@@ -277,6 +271,7 @@ def _to_response(result: Any, default_status: int) -> func.HttpResponse:
     if payload is None:
         response.headers.pop("Content-Type", None)
     response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -293,7 +288,7 @@ def problem_document(problem: Problem) -> dict[str, Any]:
 
 
 def problem_response(problem: Problem) -> func.HttpResponse:
-    headers = {"Cache-Control": "no-store"}
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     retry_after = problem.extra.get("retry_after")
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)

@@ -42,7 +42,10 @@ LICENSE = LICENSES + "/{email}"
 LICENSES_CSV = "api/subscriptions/{subscription_id}/licenses.csv"
 # A seat's record changed under a retried read-modify-write too often.
 CONCURRENT = "concurrent_change"
-ASSIGN_CONFLICTS = {409: ("subscription_expired", "not_enough_seats", CONCURRENT)}
+ASSIGN_CONFLICTS = {
+    409: ("subscription_not_active", "not_enough_seats", CONCURRENT),
+    429: ("too_many_requests",),
+}
 INVALID_CURSOR = {400: ("invalid_cursor",)}
 
 
@@ -90,7 +93,7 @@ def assign_licenses(request: ApiRequest) -> dict[str, Any]:
     outcome = seats.assign(
         request.services,
         subscription,
-        [Requested(email, body.label) for email in body.emails],
+        [Requested(email, body.label, body.shared_mailbox) for email in body.emails],
         actor=request.principal.actor,
         assigned_by=_sender(request, subscription),
     )
@@ -132,7 +135,7 @@ def unassign_license(request: ApiRequest) -> Reply:
 
 @bp.route(route=LICENSE, methods=["PATCH"])
 @endpoint(
-    summary="Set or clear a license's label",
+    summary="Set or clear a license's label, mark it a shared mailbox or not",
     auth=Auth.MANAGER,
     body=LabelBody,
     path=LicensePath,
@@ -151,6 +154,8 @@ def label_license(request: ApiRequest) -> dict[str, Any]:
         _path_email(request),
         body.label,
         actor=request.principal.actor,
+        change_label="label" in body.model_fields_set,
+        shared_mailbox=body.shared_mailbox,
     )
     return license_document(seat, license_status(subscription))
 
@@ -162,7 +167,10 @@ def label_license(request: ApiRequest) -> dict[str, Any]:
     body=ReassignBody,
     path=LicensePath,
     response=LicenseView,
-    errors={409: ("subscription_expired", "already_assigned", CONCURRENT)},
+    errors={
+        409: ("subscription_not_active", "already_assigned", CONCURRENT),
+        429: ("too_many_requests",),
+    },
 )
 def reassign_license(request: ApiRequest) -> dict[str, Any]:
     """The seat moves in one transaction; the new holder gets a welcome email."""

@@ -20,6 +20,15 @@ from shared.certificates.keys import (
 
 LOCAL_STORAGE = "UseDevelopmentStorage=true"
 LOCAL_WEBHOOK_SECRET = "whsec_local_dev"
+# The only hosts a portal may be served from over plain http, with cookies without Secure.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def is_loopback_http(origin: str) -> bool:
+    """A plain-http origin on this machine."""
+    parts = urlsplit(origin)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "http" and (host if ":" not in host else f"[{host}]") in LOOPBACK_HOSTS
 
 
 class SettingsError(ValueError):
@@ -54,6 +63,9 @@ class Settings(BaseSettings):
         default="https://login.microsoftonline.com/organizations", alias="ENTRA_AUTHORITY"
     )
     addin_client_id: str | None = Field(default=None, alias="ADDIN_CLIENT_ID")
+    # The add-in app's Application ID URI (`api://<add-in host>/<client id>` for Office SSO);
+    # unset: `api://<client id>`, Entra's default. Tokens for any other URI are refused.
+    addin_app_id_uri: str | None = Field(default=None, alias="ADDIN_APP_ID_URI")
 
     acs_connection_string: SecretStr | None = Field(default=None, alias="ACS_CONNECTION_STRING")
     acs_endpoint: str | None = Field(default=None, alias="ACS_ENDPOINT")
@@ -127,6 +139,13 @@ class Settings(BaseSettings):
                 raise SettingsError("the local Stripe webhook secret is refused outside local mode")
             if self.storage_connection == LOCAL_STORAGE:
                 raise SettingsError("development storage is refused outside local mode")
+            if self.portal_origin.startswith("http://") and not is_loopback_http(
+                self.portal_origin
+            ):
+                raise SettingsError(
+                    "PORTAL_ORIGIN must be https:// outside local mode (plain http only on "
+                    "127.0.0.1, localhost or [::1])"
+                )
         elif self.stripe_secret_key is not None:
             key = self.stripe_secret_key.get_secret_value()
             if key.startswith(("sk_live_", "rk_live_")):
@@ -220,7 +239,9 @@ class Settings(BaseSettings):
 
     @property
     def origin_is_plain_http(self) -> bool:
-        return self.portal_origin.startswith("http://")
+        """Plain http on a loopback host: the one case whose cookies go without Secure; any
+        other http origin gets Secure cookies (which a browser will not keep over http)."""
+        return is_loopback_http(self.portal_origin)
 
 
 def load_settings(**overrides: object) -> Settings:

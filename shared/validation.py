@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import Annotated, Any
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
@@ -116,8 +117,27 @@ def _whole_number(value: object) -> object:
 WholeNumber = Annotated[int, BeforeValidator(_whole_number), Strict()]
 
 
+_FORBIDDEN_TEXT = re.compile(f"[{FORBIDDEN_TEXT_CHARACTERS}]")
+
+
+def clean_text(value: str) -> str:
+    """Free text as it is stored: NFC-normalized and trimmed (composed and decomposed
+    spellings of one name are one name)."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def plain_text(value: str) -> str:
+    """Free text that entered other than as a model field (a CSV cell): ValueError when it
+    holds a character of FORBIDDEN_TEXT_CHARACTERS, else `clean_text`."""
+    if _FORBIDDEN_TEXT.search(value):
+        raise ValueError(
+            "must not contain control, invisible or bidirectional formatting characters"
+        )
+    return clean_text(value)
+
+
 def _trim(value: str) -> str:
-    return value.strip()
+    return clean_text(value)
 
 
 def name_type(max_length: int) -> Any:

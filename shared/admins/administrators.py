@@ -41,11 +41,21 @@ from shared.identity.principal import Principal
 from shared.services import Services
 from shared.subscriptions.access import Access, Role
 from shared.subscriptions.activity import activity_row
+from shared.subscriptions.limits import (
+    RESENDS_A_DAY,
+    TooManyRequests,
+    require_working,
+    seconds_until_next_day,
+    spend_emails,
+    utc_day,
+)
 from shared.subscriptions.memberships import remove_membership
 from shared.subscriptions.model import ADMIN_PREFIX, Permission, Subscription, sorted_permissions
 from shared.subscriptions.store import (
     Operation,
+    get_subscription,
     partition_page,
+    record_update,
     replace_if_unchanged,
     retry_on_conflict,
 )
@@ -100,6 +110,7 @@ def invite(
     """A pending administrator with a fresh single-use link, emailed through the outbox."""
     if email == subscription.owner.email:
         raise Conflict("this address is the subscription's owner", code="already_owner")
+    require_working(subscription, "invite administrators")
     now = services.clock()
     admin_id = new_id(now)
     token = new_token()
@@ -107,8 +118,12 @@ def invite(
     # The pointers go first: if the transaction then fails they lead nowhere, whereas a
     # committed invitation without its pointer would be a link that cannot work.
     _put_pointers(services, subscription.id, admin_id, email, hashed)
+    fresh: list[Subscription] = [subscription]
 
     def attempt() -> tuple[Administrator, OutboxEntry]:
+        current = fresh.pop() if fresh else get_subscription(services, subscription.id)
+        require_working(current, "invite administrators")
+        counted = spend_emails(current, 1, now)
         if administrator_by_email(services, subscription.id, email) is not None:
             raise Conflict(
                 "this address is already an administrator of the subscription",
@@ -129,6 +144,7 @@ def invite(
         submit_changes(
             services,
             [
+                record_update(counted),
                 (TransactionOperation.CREATE, admin.to_entity()),
                 (TransactionOperation.CREATE, email_guard_entity(subscription.id, email, admin.id)),
                 (
@@ -149,7 +165,7 @@ def invite(
 
     try:
         admin, entry = retry_on_conflict(attempt)
-    except Conflict:
+    except (Conflict, NotFound, TooManyRequests):
         _delete_pointers(services, subscription.id, admin_id, email, hashed)
         raise
     enqueue(services, [entry])
@@ -249,26 +265,44 @@ def resend(
 ) -> IssuedInvitation:
     """A new link for a pending invitation; the previous link stops working."""
     now = services.clock()
+    today = utc_day(now)
     token = new_token()
     hashed = token_hash(token)
     pointer_written = False
+    fresh: list[Subscription] = [subscription]
 
     def attempt() -> tuple[Administrator, Administrator, OutboxEntry]:
         nonlocal pointer_written
+        current = fresh.pop() if fresh else get_subscription(services, subscription.id)
+        require_working(current, "resend invitations")
         admin = get_administrator(services, subscription.id, admin_id)
         if admin.status is not AdminStatus.INVITED:
             raise Conflict(
                 "this administrator has already accepted the invitation",
                 code="invitation_already_accepted",
             )
+        resent = admin.resends if admin.resends_day == today else 0
+        if resent >= RESENDS_A_DAY:
+            raise TooManyRequests(
+                f"this invitation was sent again {RESENDS_A_DAY} times today; try tomorrow",
+                retry_after=seconds_until_next_day(now),
+            )
+        counted = spend_emails(current, 1, now)
         if not pointer_written:
             _put_pointers(services, subscription.id, admin.id, admin.email, hashed)
             pointer_written = True
-        renewed = replace(admin, token_hash=hashed, token_expires_at=now + INVITATION_LIFETIME)
+        renewed = replace(
+            admin,
+            token_hash=hashed,
+            token_expires_at=now + INVITATION_LIFETIME,
+            resends_day=today,
+            resends=resent + 1,
+        )
         email_row, entry = _invitation_email(services, subscription, renewed, token, now)
         submit_changes(
             services,
             [
+                record_update(counted),
                 _update(renewed, admin.etag),
                 (
                     TransactionOperation.CREATE,
@@ -287,7 +321,7 @@ def resend(
 
     try:
         previous, renewed, entry = retry_on_conflict(attempt)
-    except (Conflict, NotFound):
+    except (Conflict, NotFound, TooManyRequests):
         if pointer_written:
             delete_directory_row(services, invitation_index_key(hashed), INVITATION_INDEX_ROW)
         raise

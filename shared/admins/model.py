@@ -95,6 +95,9 @@ class Administrator:
     accepted_at: datetime | None = None
     token_hash: str = ""
     token_expires_at: datetime | None = None
+    # The UTC day of the last resends and how many that day (shared.subscriptions.limits).
+    resends_day: str = ""
+    resends: int = 0
     etag: str | None = None
 
     @property
@@ -114,6 +117,8 @@ class Administrator:
             "accepted_at": self.accepted_at,
             "token_hash": self.token_hash,
             "token_expires_at": self.token_expires_at,
+            "resends_day": self.resends_day,
+            "resends": self.resends,
         }
 
     @classmethod
@@ -130,6 +135,8 @@ class Administrator:
             accepted_at=entity.get("accepted_at"),
             token_hash=entity.get("token_hash") or "",
             token_expires_at=entity.get("token_expires_at"),
+            resends_day=entity.get("resends_day") or "",
+            resends=int(entity.get("resends") or 0),
             etag=entity.metadata.get("etag") if hasattr(entity, "metadata") else None,
         )
 

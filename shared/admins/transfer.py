@@ -22,6 +22,7 @@ from shared.admins.rows import submit_changes
 from shared.email.outbox import OutboxEntry, enqueue, outbox_row
 from shared.errors import Conflict, Forbidden
 from shared.identity.principal import Principal
+from shared.licenses.lookup import write_auto_entries
 from shared.services import Services
 from shared.subscriptions.access import Access, Role
 from shared.subscriptions.activity import activity_row
@@ -125,4 +126,6 @@ def transfer_ownership(
     # Both already had a membership (owner, administrator); written again in case one was lost.
     add_membership(services, subscription.owner.user_id, subscription_id)
     add_membership(services, previous.user_id, subscription_id)
+    # The auto-assign rows carry the owner's tenant, the only one whose users get seats.
+    write_auto_entries(services, subscription)
     return subscription_view(subscription, Access(Role.ADMINISTRATOR, ALL_PERMISSIONS))

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from shared.errors import InvalidToken, Problem
+from shared.errors import Problem
 from shared.identity.entra_tokens import (
     KeyChain,
     KeySource,
     TokenRules,
-    email_claim,
+    display_name,
     entra_keys,
+    verified_email,
     verify_token,
 )
 from shared.identity.local_issuer import local_issuer
@@ -26,8 +27,6 @@ from shared.services import Services
 # The add-in's audience in local mode when ADDIN_CLIENT_ID is unset: a fixed, made-up app id.
 LOCAL_ADDIN_CLIENT_ID = "00000000-0000-4000-8000-00000000add1"
 LOCAL_ADDIN_AUDIENCE = f"api://localhost/{LOCAL_ADDIN_CLIENT_ID}"
-# v2 tokens name the user in preferred_username, v1 tokens in upn or unique_name.
-EMAIL_CLAIMS = ("preferred_username", "upn", "email", "unique_name")
 
 # Checking a token (its RS256 signature and claims) costs more CPU than the license check's one
 # storage request, and the add-in sends the same token with every check until it expires. A
@@ -81,18 +80,19 @@ def local_addin_audience(services: Services) -> str:
     return services.settings.addin_client_id or LOCAL_ADDIN_AUDIENCE
 
 
-def audience_rule(client_id: str) -> Callable[[str], bool]:
-    """The client id itself (v2 tokens) or an App ID URI ending in it (v1, or a custom URI)."""
+def addin_audiences(services: Services) -> frozenset[str]:
+    """The audiences an add-in token may carry: exactly the client id and the configured
+    Application ID URI (`api://<client id>` when none is configured)."""
+    client_id = addin_client_id(services)
+    uri = services.settings.addin_app_id_uri
+    if uri is None:
+        uri = local_addin_audience(services) if not services.settings.addin_client_id else None
+    return frozenset({client_id, uri or f"api://{client_id}"})
 
+
+def audience_rule(accepted: frozenset[str]) -> Callable[[str], bool]:
     def accepts(audience: str) -> bool:
-        if audience == client_id or audience == f"api://{client_id}":
-            return True
-        return (
-            audience.startswith("api://")
-            and audience.endswith("/" + client_id)
-            and audience.isprintable()
-            and " " not in audience
-        )
+        return audience in accepted
 
     return accepts
 
@@ -112,21 +112,17 @@ def principal_for_token(services: Services, token: str) -> Principal:
     if known is not None:
         return known
     rules = TokenRules(
-        audience=audience_rule(addin_client_id(services)),
+        audience=audience_rule(addin_audiences(services)),
         versions=frozenset({"1.0", "2.0"}),
         # An access token for a user carries delegated scopes; an id token, or an app-only
         # token, does not, and is not accepted in its place.
         required=("oid", "scp"),
     )
     claims = verify_token(token, addin_keys(services), rules, now=now)
-    email = email_claim(claims, EMAIL_CLAIMS)
-    if email is None:
-        raise InvalidToken("the token names no email address")
-    name = claims.get("name")
     principal = Principal(
         PrincipalKind.ADDIN,
-        email=email,
-        name=name if isinstance(name, str) and name else None,
+        email=verified_email(claims),
+        name=display_name(claims.get("name")),
         tenant_id=claims["tid"],
         object_id=claims["oid"],
     )

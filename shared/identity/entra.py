@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,15 +20,26 @@ from urllib.parse import parse_qs, urlsplit
 
 import msal
 from azure.core import MatchConditions
-from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+from azure.core.exceptions import (
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
 from azure.data.tables import UpdateMode
 from msal.exceptions import MsalError
 
 from shared.errors import BadRequest, InvalidToken, Problem, UpstreamUnavailable
-from shared.identity.entra_tokens import TokenRules, email_claim, entra_keys, verify_token
+from shared.identity.entra_tokens import (
+    TokenRules,
+    display_name,
+    entra_keys,
+    verified_email,
+    verify_token,
+)
 from shared.identity.sessions import SignedInUser, cookie_header
 from shared.services import Services
 from shared.storage.clients import SESSIONS_TABLE
+from shared.subscriptions.limits import TooManyRequests
 from shared.tokens import new_token, plausible_token, token_hash
 
 logger = logging.getLogger(__name__)
@@ -38,13 +50,17 @@ SIGN_IN_COOKIE = "smm_signin"
 SIGN_IN_COOKIE_PATH = "/api/auth"
 SIGN_IN_ROW = "signin"
 FLOW_LIFETIME = timedelta(minutes=10)
+# Each sign-in started writes a row, for anyone: no more than this many a minute from one
+# client address (a company behind one NAT address signs in at 9 o'clock, too).
+SIGN_INS_PER_CLIENT_A_MINUTE = 10
+SIGN_IN_RATE_ROW = "signinrate"
+SIGN_IN_RATE_LIFETIME = timedelta(minutes=2)
 CALLBACK_PATH = "/api/auth/callback"
 # MSAL adds `openid` and `profile` itself and refuses them as input; `email` is asked for
 # explicitly. `offline_access` is excluded: the portal needs to know who signed in, not to
 # act on the user's behalf later, so no refresh token is ever issued.
 SCOPES = ["email"]
 EXCLUDED_SCOPES = ["offline_access"]
-ID_TOKEN_EMAIL_CLAIMS = ("preferred_username", "email", "upn")
 MAX_NEXT_LENGTH = 2048
 
 _ERROR_CODE = re.compile(r"^[a-z_]{1,64}$")
@@ -140,10 +156,67 @@ def redirect_uri(services: Services) -> str:
     return services.settings.portal_origin + CALLBACK_PATH
 
 
-def begin_sign_in(services: Services, next_path: str | None) -> SignInStart:
-    """Start the auth-code flow (PKCE, state, nonce) and keep it server-side for 10 minutes."""
+def client_address(headers: Mapping[str, str]) -> str:
+    """The caller's IP address as Azure's front end reports it: the last X-Forwarded-For entry
+    (the one it appended; earlier ones are the client's own say), without its port."""
+    forwarded = (headers.get("x-forwarded-for") or "").split(",")[-1].strip()
+    if forwarded.startswith("["):
+        return forwarded[1 : forwarded.find("]")] or "unknown"
+    if forwarded.count(":") == 1:
+        forwarded = forwarded.partition(":")[0]
+    return forwarded[:64] or "unknown"
+
+
+def _count_sign_in(services: Services, client: str) -> None:
+    """One more sign-in started by the client this minute; 429 beyond the limit."""
+    now = services.clock()
+    key = token_hash(f"{client}|{now:%Y-%m-%dT%H:%M}")
+    table = services.storage.table(SESSIONS_TABLE)
+    refused = TooManyRequests(
+        "too many sign-ins were started from this address; wait a minute",
+        retry_after=60 - now.second,
+    )
+    for _ in range(SIGN_INS_PER_CLIENT_A_MINUTE):
+        try:
+            row = table.get_entity(key, SIGN_IN_RATE_ROW)
+        except ResourceNotFoundError:
+            try:
+                table.create_entity(
+                    {
+                        "PartitionKey": key,
+                        "RowKey": SIGN_IN_RATE_ROW,
+                        "count": 1,
+                        "expires_at": now + SIGN_IN_RATE_LIFETIME,
+                    }
+                )
+                return
+            except ResourceExistsError:
+                continue
+        if int(row.get("count", 0)) >= SIGN_INS_PER_CLIENT_A_MINUTE:
+            raise refused
+        try:
+            table.update_entity(
+                {"PartitionKey": key, "RowKey": SIGN_IN_RATE_ROW, "count": int(row["count"]) + 1},
+                mode=UpdateMode.MERGE,
+                etag=row.metadata["etag"],
+                match_condition=MatchConditions.IfNotModified,
+            )
+            return
+        except ResourceModifiedError:
+            continue
+    raise refused  # a burst from one address that keeps racing itself
+
+
+def begin_sign_in(
+    services: Services, next_path: str | None, client: str = "unknown"
+) -> SignInStart:
+    """Start the auth-code flow (PKCE, state, nonce) and keep it server-side for 10 minutes.
+
+    `client` is the caller's address (`client_address`): each may start only
+    SIGN_INS_PER_CLIENT_A_MINUTE a minute, since each start writes a row."""
     target = safe_next(next_path)
     app = sign_in_app(services)
+    _count_sign_in(services, client)
     flow: dict[str, Any] = app.initiate_auth_code_flow(
         SCOPES, redirect_uri=redirect_uri(services), prompt="select_account"
     )
@@ -185,15 +258,11 @@ def complete_sign_in(
     if not auth_response.get("code"):
         raise BadRequest("Microsoft's answer carries no authorization code", code="missing_code")
     claims = _redeem(services, flow, auth_response)
-    email = email_claim(claims, ID_TOKEN_EMAIL_CLAIMS)
-    if email is None:
-        raise InvalidToken("the Microsoft account has no email address")
-    name = claims.get("name")
     user = SignedInUser(
         tenant_id=claims["tid"],
         object_id=claims["oid"],
-        email=email,
-        name=name[:200] if isinstance(name, str) and name else None,
+        email=verified_email(claims),
+        name=display_name(claims.get("name")),
     )
     return SignInResult(user=user, next_path=safe_next(row.get("next")))
 

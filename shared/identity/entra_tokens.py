@@ -24,7 +24,7 @@ import requests
 
 from shared.errors import InvalidToken, UpstreamUnavailable
 from shared.services import Services
-from shared.validation import normalize_email
+from shared.validation import normalize_email, plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -303,6 +303,77 @@ def email_claim(claims: Mapping[str, Any], names: Iterable[str]) -> str | None:
             except ValueError:
                 continue
     return None
+
+
+# The tenant of personal Microsoft accounts (outlook.com, hotmail.com, ...).
+CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+# Claims that may name a member's address: a tenant admits only its verified domains (or
+# onmicrosoft.com) as the suffix of its members' sign-in names.
+MEMBER_ADDRESS_CLAIMS = ("preferred_username", "upn")
+
+
+def _claim_true(value: object) -> bool:
+    return value is True or value in ("true", "True", "1", 1)
+
+
+def _tenant_of(issuer: object) -> str | None:
+    if not isinstance(issuer, str):
+        return None
+    for template in ISSUERS.values():
+        prefix, _, suffix = template.partition("{tid}")
+        if issuer.startswith(prefix) and issuer.endswith(suffix):
+            return issuer[len(prefix) : len(issuer) - len(suffix)] or None
+    return None
+
+
+def is_guest(claims: Mapping[str, Any]) -> bool:
+    """A guest of the token's tenant (`acct` 1, or an identity provider other than the
+    issuer: the user's home tenant is not the one that issued the token), or a personal
+    Microsoft account."""
+    if claims.get("acct") in (1, "1"):
+        return True
+    if claims.get("tid") == CONSUMER_TENANT:
+        return True
+    idp = claims.get("idp")
+    if idp is not None and idp != claims.get("iss"):
+        return _tenant_of(idp) != claims.get("tid")
+    return False
+
+
+def verified_email(claims: Mapping[str, Any]) -> str:
+    """The address of a checked token's user, from verified claims only (the "nOAuth" rule).
+
+    `email` counts only when the token says its domain's owner was verified (`xms_edov`, an
+    optional claim of the app registration): anyone can type any address into `email`. Without
+    it, a member's `preferred_username` or `upn` (a sign-in name within the tenant's verified
+    domains). A guest or personal account has no such name: without a verified `email` it is
+    refused. https://learn.microsoft.com/entra/identity-platform/migrate-off-email-claim-authorization
+    """
+    if _claim_true(claims.get("xms_edov")):
+        address = email_claim(claims, ("email",))
+        if address is not None:
+            return address
+    if is_guest(claims):
+        raise InvalidToken(
+            "the token is a guest's or a personal account's without a verified email address "
+            "(the app registration's optional claims email and xms_edov)"
+        )
+    address = email_claim(claims, MEMBER_ADDRESS_CLAIMS)
+    if address is None:
+        raise InvalidToken("the token names no verified email address")
+    return address
+
+
+def display_name(value: object) -> str | None:
+    """A token's `name` as plain text of at most 200 characters, or none: it is shown in the
+    portal and written to activity, so a name with control or bidi characters is dropped."""
+    if not isinstance(value, str):
+        return None
+    try:
+        name = plain_text(value)[:200].strip()
+    except ValueError:
+        return None
+    return name or None
 
 
 def entra_keys(services: Services) -> KeySource:

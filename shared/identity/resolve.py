@@ -6,7 +6,11 @@ from collections.abc import Mapping
 
 from shared.errors import Unauthenticated
 from shared.identity.principal import ANONYMOUS, Principal
-from shared.identity.sessions import SESSION_COOKIE, resolve_session
+from shared.identity.sessions import (
+    cookies_secure,
+    resolve_session,
+    session_cookie_name,
+)
 from shared.services import Services
 
 API_KEY_PREFIX = "smk_"
@@ -31,7 +35,15 @@ def resolve_principal(
         if credential.startswith(API_KEY_PREFIX):
             return _api_key_principal(services, credential)
         return _addin_principal(services, credential)
-    session_id = cookies.get(SESSION_COOKIE)
+    name = session_cookie_name(secure=cookies_secure(services.settings))
+    if name in getattr(cookies, "repeated", ()):
+        # Two session cookies: one may have been planted (by a sibling subdomain, say), and
+        # choosing either could sign the user in as someone else.
+        raise Unauthenticated(
+            f"the {name} cookie was sent twice; sign out, or clear this site's cookies, "
+            "and sign in again"
+        )
+    session_id = cookies.get(name)
     if session_id:
         return resolve_session(services, session_id) or ANONYMOUS
     return ANONYMOUS

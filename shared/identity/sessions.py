@@ -10,10 +10,15 @@ from azure.data.tables import UpdateMode
 
 from shared.identity.principal import Principal, PrincipalKind
 from shared.services import Services
+from shared.settings import Settings
 from shared.storage.clients import SESSIONS_TABLE
 from shared.tokens import new_token, plausible_token, token_hash
 
 SESSION_COOKIE = "smm_session"
+# On an https origin the cookie carries the __Host- prefix: the browser then keeps it only when
+# it is Secure, set by this very host, for Path=/, so a sibling subdomain or a plain-http page
+# cannot plant one (https://developer.mozilla.org/docs/Web/HTTP/Cookies#cookie_prefixes).
+HOST_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 IDLE_TIMEOUT = timedelta(hours=8)
 ABSOLUTE_TIMEOUT = timedelta(days=7)
 # Recording activity on every request would double its storage cost; a few minutes of
@@ -90,8 +95,18 @@ def _delete(services: Services, session_hash: str) -> None:
     services.storage.table(SESSIONS_TABLE).delete_entity(session_hash, SESSION_ROW)
 
 
+def cookies_secure(settings: Settings) -> bool:
+    """Secure everywhere but a plain-http loopback origin (127.0.0.1, localhost, [::1])."""
+    return not settings.origin_is_plain_http
+
+
+def session_cookie_name(*, secure: bool) -> str:
+    """`__Host-smm_session` wherever the cookie is Secure (an https origin)."""
+    return HOST_SESSION_COOKIE if secure else SESSION_COOKIE
+
+
 def session_cookie(session_id: str, *, secure: bool) -> str:
-    """The Set-Cookie value for a new session (Secure except on plain-http localhost)."""
+    """The Set-Cookie value for a new session (Secure except on plain-http loopback)."""
     return _cookie(session_id, int(ABSOLUTE_TIMEOUT.total_seconds()), secure=secure)
 
 
@@ -100,7 +115,35 @@ def cleared_session_cookie(*, secure: bool) -> str:
 
 
 def _cookie(value: str, max_age: int, *, secure: bool) -> str:
-    return cookie_header(SESSION_COOKIE, value, max_age, path="/", secure=secure)
+    name = session_cookie_name(secure=secure)
+    return cookie_header(name, value, max_age, path="/", secure=secure)
+
+
+class Cookies(dict[str, str]):
+    """A request's cookies by name; `repeated` names those sent more than once (the first
+    value is kept, but a caller must not trust either)."""
+
+    repeated: frozenset[str] = frozenset()
+
+
+def parse_cookies(header: str | None) -> Cookies:
+    """The cookies of a Cookie header (RFC 6265 section 5.4), each read on its own: a
+    malformed one is skipped without losing the others, as browsers send them."""
+    cookies = Cookies()
+    repeated: set[str] = set()
+    for piece in (header or "").split(";"):
+        name, equals, value = piece.partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not name:
+            continue
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if name in cookies:
+            repeated.add(name)
+            continue
+        cookies[name] = value
+    cookies.repeated = frozenset(repeated)
+    return cookies
 
 
 def cookie_header(name: str, value: str, max_age: int, *, path: str, secure: bool) -> str:

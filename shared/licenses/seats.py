@@ -69,8 +69,10 @@ from shared.licenses.model import (
 )
 from shared.licenses.sync import request_email_release
 from shared.services import Services
+from shared.storage.keys import encode_key
 from shared.subscriptions.activity import activity_row
-from shared.subscriptions.model import SEAT_PREFIX, Status, Subscription
+from shared.subscriptions.limits import require_working, spend_emails, utc_day
+from shared.subscriptions.model import SEAT_PREFIX, Subscription
 from shared.subscriptions.store import (
     MAX_TRANSACTION_OPERATIONS,
     ConcurrentChange,
@@ -105,6 +107,41 @@ MAX_KEYS_IN_FILTER = 12
 ASSIGN_RETRIES = 16
 WELCOME_TEMPLATE = "welcome"
 AUTO_ASSIGN_ACTOR = "auto-assign"
+# `unassigned|{encoded email}`: the last day (UTC) the address lost its license. An address
+# gets at most one welcome email a day from a subscription: one assigned again on the day it
+# was unassigned (or reassigned away) gets its license without a second email.
+UNASSIGNED_PREFIX = "unassigned|"
+
+
+def unassigned_key(email: str) -> str:
+    return UNASSIGNED_PREFIX + encode_key(email)
+
+
+def _unassigned_marker(subscription_id: str, email: str, today: str) -> Operation:
+    return (
+        "upsert",
+        {"PartitionKey": subscription_id, "RowKey": unassigned_key(email), "day": today},
+        {"mode": UpdateMode.REPLACE},
+    )
+
+
+def welcomed_today(
+    services: Services, subscription: Subscription, emails: Sequence[str], now: datetime
+) -> set[str]:
+    """Those of the addresses that lost a license of the subscription today, and so had their
+    welcome email already: no request at all unless an address was unassigned today."""
+    today = utc_day(now)
+    if not emails or subscription.unassigned_day != today:
+        return set()
+    keys = sorted({unassigned_key(email) for email in emails})
+    rows = subscriptions_table(services).query_entities(
+        f"PartitionKey eq {odata(subscription.id)} and RowKey ge {odata(keys[0])} "
+        f"and RowKey le {odata(keys[-1])} and day eq {odata(today)}",
+        select=["RowKey"],
+        results_per_page=1000,
+    )
+    found = {row["RowKey"] for row in rows}
+    return {email for email in emails if unassigned_key(email) in found}
 
 
 @dataclass(frozen=True)
@@ -113,6 +150,7 @@ class Requested:
 
     email: str
     label: str | None = None
+    shared_mailbox: bool = False
 
 
 @dataclass
@@ -147,7 +185,10 @@ def assign(
     outcome, entries, held = retry_on_conflict(attempt, retries=ASSIGN_RETRIES)
     if outcome.assigned:
         after_seat_change(
-            services, outcome.subscription, added=[seat["email"] for seat in outcome.assigned]
+            services,
+            outcome.subscription,
+            added=[seat["email"] for seat in outcome.assigned],
+            shared_mailboxes={s["email"] for s in outcome.assigned if s.get("shared_mailbox")},
         )
         if len(entries) <= DIRECT_ENQUEUE_LIMIT and not held:
             enqueue(services, entries)
@@ -164,11 +205,7 @@ def _assign_once(
     assigned_by: str,
     action: str,
 ) -> tuple[Assignment, list[OutboxEntry], bool]:
-    if subscription.status is Status.EXPIRED:
-        raise Conflict(
-            "the subscription has expired; renew it to assign licenses",
-            code="subscription_expired",
-        )
+    require_working(subscription, "assign licenses")
     unique: dict[str, Requested] = {}
     for item in requested:
         unique.setdefault(item.email, item)
@@ -194,15 +231,20 @@ def _assign_once(
             assigned_at=now,
             assigned_by=actor,
             batch=batch,
+            shared_mailbox=item.shared_mailbox,
         )
         for item in new
     ]
     if held:
         for seat in seats:
             seat["staged"] = True
-    outbox: list[dict[str, Any]] = []
+    welcomed = welcomed_today(services, subscription, [item.email for item in new], now)
+    outbox: list[dict[str, Any] | None] = []
     entries: list[OutboxEntry] = []
     for item in new:
+        if item.email in welcomed:
+            outbox.append(None)
+            continue
         entity, entry = _welcome(subscription, item.email, assigned_by, now, batch)
         if held:
             entity["not_before"] = now + EMAIL_HOLD
@@ -220,10 +262,12 @@ def _assign_once(
             already.append(made[item.email])
         seen.add(item.email)
 
-    updated = subscription.with_changes(assigned=subscription.assigned + len(new))
-    outcome = Assignment(updated, seats, already)
     if not new:
-        return outcome, [], False
+        return Assignment(subscription, seats, already), [], False
+    updated = spend_emails(
+        subscription.with_changes(assigned=subscription.assigned + len(new)), len(entries), now
+    )
+    outcome = Assignment(updated, seats, already)
     activity: Operation = (
         "create",
         activity_row(
@@ -235,13 +279,15 @@ def _assign_once(
             detail=_summary(new),
         ),
     )
-    pairs: list[Operation] = []
-    for seat, entity in zip(seats, outbox, strict=True):
-        pairs += [("create", seat), ("create", entity)]
+    per_seat: list[list[Operation]] = [
+        [("create", seat)] + ([("create", entity)] if entity is not None else [])
+        for seat, entity in zip(seats, outbox, strict=True)
+    ]
     if not held:
-        submit(services, [record_update(updated), *pairs, activity])
+        operations = [operation for group in per_seat for operation in group]
+        submit(services, [record_update(updated), *operations, activity])
     else:
-        _write_batch(services, subscription, updated, pairs, activity, batch, now, actor)
+        _write_batch(services, subscription, updated, per_seat, activity, batch, now, actor)
     return outcome, entries, held
 
 
@@ -269,17 +315,21 @@ def _write_batch(
     services: Services,
     subscription: Subscription,
     updated: Subscription,
-    pairs: list[Operation],
+    per_seat: list[list[Operation]],
     activity: Operation,
     batch: str,
     now: datetime,
     actor: str,
 ) -> None:
-    """Reserve, fill and commit an assignment that needs more than one transaction."""
-    step = 2 * SEATS_PER_TRANSACTION
-    groups = [pairs[start : start + step] for start in range(0, len(pairs), step)]
-    total = len(pairs) // 2
-    outstanding = total - len(groups[0]) // 2
+    """Reserve, fill and commit an assignment that needs more than one transaction.
+
+    `per_seat` holds each seat's operations: the seat, and its welcome email unless held
+    back."""
+    step = SEATS_PER_TRANSACTION
+    chunks = [per_seat[start : start + step] for start in range(0, len(per_seat), step)]
+    groups = [[operation for seat in chunk for operation in seat] for chunk in chunks]
+    total = len(per_seat)
+    outstanding = total - len(chunks[0])
     keys = {"PartitionKey": subscription.id, "RowKey": BATCH_PREFIX + batch}
     batch_row = {**keys, "outstanding": outstanding, "total": total, "started_at": now}
     batch_row["actor"] = actor
@@ -288,8 +338,8 @@ def _write_batch(
         # nothing; when only its answer was lost, the rollback undoes what it wrote.
         results = submit(services, [record_update(updated), ("create", batch_row), *groups[0]])
         etag = results[1]["etag"]
-        for group in groups[1:]:
-            outstanding -= len(group) // 2
+        for chunk, group in zip(chunks[1:], groups[1:], strict=True):
+            outstanding -= len(chunk)
             guard = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
             if outstanding:
                 change: Operation = (
@@ -435,15 +485,19 @@ def unassign(services: Services, subscription: Subscription, email: str, *, acto
 
     def attempt() -> Subscription:
         current = fresh.pop() if fresh else get_subscription(services, subscription.id)
-        updated = current.with_changes(assigned=max(current.assigned - 1, 0))
+        now = services.clock()
+        updated = current.with_changes(
+            assigned=max(current.assigned - 1, 0), unassigned_day=utc_day(now)
+        )
         operations: list[Operation] = [
             ("delete", {"PartitionKey": current.id, "RowKey": seat_key(email)}),
             record_update(updated),
+            _unassigned_marker(current.id, email, utc_day(now)),
             (
                 "create",
                 activity_row(
                     current.id,
-                    at=services.clock(),
+                    at=now,
                     actor=actor,
                     action="license_unassigned",
                     target=email,
@@ -463,21 +517,34 @@ def unassign(services: Services, subscription: Subscription, email: str, *, acto
 
 
 def relabel(
-    services: Services, subscription: Subscription, email: str, label: str | None, *, actor: str
+    services: Services,
+    subscription: Subscription,
+    email: str,
+    label: str | None,
+    *,
+    actor: str,
+    change_label: bool = True,
+    shared_mailbox: bool | None = None,
 ) -> Any:
-    """Set or clear the seat's label; returns the seat as it is now."""
+    """Set or clear the seat's label (when `change_label`) and its shared-mailbox mark (when
+    not None); returns the seat as it is now."""
+    if not change_label and shared_mailbox is None:
+        return get_seat(services, subscription.id, email)
 
     def attempt() -> Any:
         seat = get_seat(services, subscription.id, email)
-        seat["label"] = label or ""
+        change: dict[str, Any] = {"PartitionKey": seat["PartitionKey"], "RowKey": seat["RowKey"]}
+        details: list[str] = []
+        if change_label:
+            seat["label"] = change["label"] = label or ""
+            details.append(label or "(no label)")
+        if shared_mailbox is not None:
+            seat["shared_mailbox"] = change["shared_mailbox"] = shared_mailbox
+            details.append("shared mailbox" if shared_mailbox else "not a shared mailbox")
         operations: list[Operation] = [
             (
                 "update",
-                {
-                    "PartitionKey": seat["PartitionKey"],
-                    "RowKey": seat["RowKey"],
-                    "label": label or "",
-                },
+                change,
                 {
                     "mode": UpdateMode.MERGE,
                     "etag": seat.metadata["etag"],
@@ -490,9 +557,9 @@ def relabel(
                     subscription.id,
                     at=services.clock(),
                     actor=actor,
-                    action="license_labelled",
+                    action="license_labelled" if change_label else "license_changed",
                     target=email,
-                    detail=label or "(no label)",
+                    detail="; ".join(details),
                 ),
             ),
         ]
@@ -504,7 +571,17 @@ def relabel(
             raise
         return seat
 
-    return retry_on_conflict(attempt)
+    seat = retry_on_conflict(attempt)
+    if shared_mailbox is not None and not seat.get("staged"):
+        # The check reads the mark from the look-up row; a seat still being written gets its
+        # row when its assignment commits.
+        after_seat_change(
+            services,
+            subscription,
+            added=[email],
+            shared_mailboxes={email} if shared_mailbox else set(),
+        )
+    return seat
 
 
 def reassign(
@@ -521,13 +598,9 @@ def reassign(
         raise field_error("email", "this address already holds the license")
     fresh: list[Subscription] = [subscription]
 
-    def attempt() -> tuple[Subscription, dict[str, Any], OutboxEntry]:
+    def attempt() -> tuple[Subscription, dict[str, Any], OutboxEntry | None]:
         current = fresh.pop() if fresh else get_subscription(services, subscription.id)
-        if current.status is Status.EXPIRED:
-            raise Conflict(
-                "the subscription has expired; renew it to reassign licenses",
-                code="subscription_expired",
-            )
+        require_working(current, "reassign licenses")
         seats = existing_seats(services, current, [old, new])
         if old not in seats:
             raise NotFound("this address holds no license of the subscription")
@@ -536,6 +609,8 @@ def reassign(
         previous = seats[old]
         now = services.clock()
         request = uuid.uuid4().hex
+        # The label moves with the seat; the shared-mailbox mark does not: it says what the
+        # old address is, and is set again for a new one only by choice.
         seat = seat_entity(
             current.id,
             new,
@@ -544,7 +619,12 @@ def reassign(
             assigned_by=actor,
             batch=request,
         )
-        entity, entry = _welcome(current, new, assigned_by or actor, now, request)
+        welcome: list[Operation] = []
+        entry: OutboxEntry | None = None
+        if not welcomed_today(services, current, [new], now):
+            entity, entry = _welcome(current, new, assigned_by or actor, now, request)
+            welcome.append(("create", entity))
+        updated = spend_emails(current.with_changes(unassigned_day=utc_day(now)), len(welcome), now)
         operations: list[Operation] = [
             (
                 "delete",
@@ -556,8 +636,9 @@ def reassign(
             ),
             ("create", seat),
             # The count does not change; the record's ETag orders this against other changes.
-            record_update(current),
-            ("create", entity),
+            record_update(updated),
+            _unassigned_marker(current.id, old, utc_day(now)),
+            *welcome,
             (
                 "create",
                 activity_row(
@@ -576,9 +657,10 @@ def reassign(
             if error.status_code == 404:  # the old seat went meanwhile: read again
                 raise ConcurrentChange("seat gone") from None
             raise
-        return current, seat, entry
+        return updated, seat, entry
 
     current, seat, entry = retry_on_conflict(attempt)
     after_seat_change(services, current, added=[new], removed=[old])
-    enqueue(services, [entry])
+    if entry is not None:
+        enqueue(services, [entry])
     return seat

@@ -95,10 +95,10 @@ def sync_subscription(services: Services, subscription_id: str) -> int:
     seats = subscriptions_table(services).query_entities(
         f"PartitionKey eq {odata(subscription_id)} and RowKey ge {odata(SEAT_RANGE[0])} "
         f"and RowKey lt {odata(SEAT_RANGE[1])}",
-        select=["email", "batch"],
+        select=["email", "batch", "shared_mailbox"],
     )
     rows = [
-        lookup_entity(subscription, seat["email"])
+        lookup_entity(subscription, seat["email"], shared_mailbox=bool(seat.get("shared_mailbox")))
         for seat in seats
         if seat.get("batch") not in pending
     ]

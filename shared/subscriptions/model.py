@@ -11,6 +11,7 @@ A subscription's partition (PartitionKey = subscription id, table `subscriptions
 | `key|{key id}`                  | an API key (only its hash)                             |
 | `activity|{inverted ms}|{rand}` | the activity log, newest first                         |
 | `outbox|{uuid}`                 | an email waiting to be sent                            |
+| `unassigned|{encoded email}`    | the last day the address lost its license (limits)     |
 | `event|{stripe event id}`       | a processed Stripe event                               |
 
 so every invariant of a subscription is guarded by one partition's transactions and ETags.
@@ -98,6 +99,12 @@ class Subscription:
     # delivered late never overwrites newer state.
     stripe_state_key: str = ""
     auto_assign_domains: tuple[str, ...] = ()
+    # The email budget of the day (shared.subscriptions.limits): the UTC date it counts for
+    # and the emails counted; and the last day a license was unassigned, when welcome emails
+    # of that day's re-assignments are held back.
+    emails_day: str = ""
+    emails_sent: int = 0
+    unassigned_day: str = ""
     etag: str | None = field(default=None, compare=False)
 
     @property
@@ -124,6 +131,9 @@ class Subscription:
             "stripe_subscription_id": self.stripe_subscription_id or "",
             "stripe_state_key": self.stripe_state_key,
             "auto_assign_domains": json.dumps(list(self.auto_assign_domains)),
+            "emails_day": self.emails_day,
+            "emails_sent": self.emails_sent,
+            "unassigned_day": self.unassigned_day,
         }
 
     @classmethod
@@ -143,5 +153,8 @@ class Subscription:
             stripe_subscription_id=entity.get("stripe_subscription_id") or None,
             stripe_state_key=entity.get("stripe_state_key") or "",
             auto_assign_domains=tuple(json.loads(entity.get("auto_assign_domains") or "[]")),
+            emails_day=entity.get("emails_day") or "",
+            emails_sent=int(entity.get("emails_sent") or 0),
+            unassigned_day=entity.get("unassigned_day") or "",
             etag=entity.metadata.get("etag") if hasattr(entity, "metadata") else None,
         )

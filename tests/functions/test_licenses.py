@@ -74,6 +74,7 @@ def test_a_new_user_buys_assigns_three_and_the_add_in_sees_them(
         "email",
         "status",
         "label",
+        "shared_mailbox",
         "assigned_at",
         "assigned_by",
         "last_seen_at",
@@ -178,7 +179,7 @@ def test_csv_export_and_import(owner: ApiClient, services: Services, subscriptio
     assert exported.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in exported.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(exported.text)))
-    assert rows[0] == ["email", "label", "status", "assigned_at", "last_seen_at"]
+    assert rows[0] == ["email", "label", "status", "assigned_at", "last_seen_at", "shared_mailbox"]
     assert rows[1][:3] == ["ann@contoso.com", "'=cmd|' /C calc'!A0", "active"]
     only_b = owner.get(licenses_url(subscription_id, ".csv"), params={"label": "Client B"})
     assert [row[0] for row in csv.reader(io.StringIO(only_b.text))] == ["email", "bob@contoso.com"]
@@ -262,7 +263,46 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any], int, str | None]] = [
         422,
         "label",
     ),
-    ("label missing", "PATCH", "/a@contoso.com", {"json": {}}, 422, "label"),
+    (
+        "shared_mailbox not a boolean",
+        "PATCH",
+        "/a@contoso.com",
+        {"json": {"shared_mailbox": "yes"}},
+        422,
+        "shared_mailbox",
+    ),
+    (
+        "shared_mailbox not a boolean on assign",
+        "POST",
+        "",
+        {"json": {"emails": ["a@contoso.com"], "shared_mailbox": 1}},
+        422,
+        "shared_mailbox",
+    ),
+    (
+        "label with a right-to-left override",
+        "POST",
+        "",
+        {"json": {"emails": ["a@contoso.com"], "label": "invoice\u202egpj.exe"}},
+        422,
+        "label",
+    ),
+    (
+        "label with a line break",
+        "PATCH",
+        "/a@contoso.com",
+        {"json": {"label": "a\r\nb"}},
+        422,
+        "label",
+    ),
+    (
+        "deeply nested JSON",
+        "POST",
+        "",
+        {"data": b"[" * 3000 + b"]" * 3000, "headers": {"Content-Type": "application/json"}},
+        400,
+        None,
+    ),
     (
         "reassign to a malformed address",
         "POST",
@@ -343,7 +383,7 @@ def test_the_check_answers_with_the_subscriptions_current_status(
     listed = owner.get(licenses_url(subscription_id)).json()["items"]
     assert [item["status"] for item in listed] == ["expired"]
     refused = owner.post(licenses_url(subscription_id), json={"emails": ["bob@contoso.com"]})
-    assert (refused.status_code, refused.json()["code"]) == (409, "subscription_expired")
+    assert (refused.status_code, refused.json()["code"]) == (409, "subscription_not_active")
     assert get_subscription(services, subscription_id).assigned == 1
 
 

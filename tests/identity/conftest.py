@@ -10,6 +10,7 @@ from shared.services import Services, use_services
 from tests.azurite import Azurite
 from tests.conftest import Clock, make_settings
 from tests.identity.fake_entra import (
+    ADDIN_APP_ID_URI,
     ADDIN_CLIENT_ID,
     PORTAL_CLIENT_ID,
     PORTAL_CLIENT_SECRET,
@@ -36,6 +37,7 @@ def entra_services(azurite: Azurite, services: Services, clock: Clock) -> Servic
         ENTRA_CLIENT_ID=PORTAL_CLIENT_ID,
         ENTRA_CLIENT_SECRET=PORTAL_CLIENT_SECRET,
         ADDIN_CLIENT_ID=ADDIN_CLIENT_ID,
+        ADDIN_APP_ID_URI=ADDIN_APP_ID_URI,
     )
     built = Services(settings=settings, storage=services.storage, clock=clock)
     use_services(built)  # the `services` fixture resets the process's services afterwards

@@ -37,6 +37,10 @@ OTHER_TENANT = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 PORTAL_CLIENT_ID = "6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
 PORTAL_CLIENT_SECRET = "test-portal-secret"
 ADDIN_CLIENT_ID = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+# The add-in app's Application ID URI, as Office SSO needs it: api://<add-in host>/<client id>.
+ADDIN_APP_ID_URI = f"api://addin.securemailmerge.com/{ADDIN_CLIENT_ID}"
+# Personal Microsoft accounts sign in through this tenant; a guest's home tenant is another.
+CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 
 
 def b64url(data: bytes) -> str:

@@ -16,6 +16,7 @@ from tests.api_client import ApiClient
 from tests.azurite import Azurite
 from tests.conftest import Clock, make_settings
 from tests.identity.fake_entra import (
+    ADDIN_APP_ID_URI,
     ADDIN_CLIENT_ID,
     TENANT,
     TOKEN_DEFECTS,
@@ -44,10 +45,7 @@ def test_a_v2_token_names_the_add_in_user(
     assert not principal.via_cookie
 
 
-@pytest.mark.parametrize(
-    "audience",
-    [ADDIN_CLIENT_ID, f"api://{ADDIN_CLIENT_ID}", f"api://securemailmerge.com/{ADDIN_CLIENT_ID}"],
-)
+@pytest.mark.parametrize("audience", [ADDIN_CLIENT_ID, ADDIN_APP_ID_URI])
 def test_a_v1_token_for_the_app_id_uri_is_accepted(
     entra_services: Services, entra: FakeEntra, clock: Clock, audience: str
 ) -> None:
@@ -57,12 +55,47 @@ def test_a_v1_token_for_the_app_id_uri_is_accepted(
     assert principal.email == "ann@contoso.com"
 
 
-def test_unique_name_is_enough_for_the_email(
+@pytest.mark.parametrize(
+    "audience",
+    [
+        f"api://{ADDIN_CLIENT_ID}",  # Entra's default URI, but not the one configured
+        f"api://securemailmerge.com/{ADDIN_CLIENT_ID}",
+        f"api://evil.example/{ADDIN_CLIENT_ID}",
+        f"{ADDIN_APP_ID_URI}/access_as_user",
+        ADDIN_APP_ID_URI.upper(),
+    ],
+)
+def test_only_the_configured_app_id_uri_and_client_id_are_accepted(
+    entra_services: Services, entra: FakeEntra, clock: Clock, audience: str
+) -> None:
+    token = entra.key.sign(addin_claims(clock, version="1.0", aud=audience))
+    with pytest.raises(InvalidToken, match="not meant for this service"):
+        principal_for_token(entra_services, token)
+
+
+def test_without_a_configured_uri_the_default_app_id_uri_is_accepted(
+    azurite: Azurite, services: Services, entra: FakeEntra, clock: Clock
+) -> None:
+    from shared.services import use_services
+
+    settings = make_settings(azurite, ADDIN_CLIENT_ID=ADDIN_CLIENT_ID)
+    plain = Services(settings=settings, storage=services.storage, clock=clock)
+    use_services(plain)
+    default = entra.key.sign(addin_claims(clock, version="1.0", aud=f"api://{ADDIN_CLIENT_ID}"))
+    assert principal_for_token(plain, default).email == "ann@contoso.com"
+    other = entra.key.sign(addin_claims(clock, version="1.0", aud=ADDIN_APP_ID_URI))
+    with pytest.raises(InvalidToken):
+        principal_for_token(plain, other)
+
+
+def test_unique_name_alone_does_not_name_the_user(
     entra_services: Services, entra: FakeEntra, clock: Clock
 ) -> None:
+    """v1's unique_name is a display value (a guest's is live.com#...): not a verified address."""
     claims = addin_claims(clock, version="1.0")
     del claims["upn"]
-    assert principal_for_token(entra_services, entra.key.sign(claims)).email == "ann@contoso.com"
+    with pytest.raises(InvalidToken):
+        principal_for_token(entra_services, entra.key.sign(claims))
 
 
 @pytest.mark.parametrize("defect", sorted(TOKEN_DEFECTS))
@@ -239,7 +272,7 @@ def test_the_license_check_accepts_a_local_token(api: ApiClient, services: Servi
 def test_the_license_check_accepts_an_entra_token(
     api: ApiClient, entra_services: Services, entra: FakeEntra, clock: Clock
 ) -> None:
-    token = entra.key.sign(addin_claims(clock, version="1.0", aud=f"api://smm/{ADDIN_CLIENT_ID}"))
+    token = entra.key.sign(addin_claims(clock, version="1.0", aud=ADDIN_APP_ID_URI))
     response = api.get("/api/license", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.text
     assert response.json()["email"] == "ann@contoso.com"

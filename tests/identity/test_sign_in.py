@@ -105,11 +105,21 @@ def test_the_identity_is_tenant_and_object_id_not_the_email(
     assert principal.user_id == f"{TENANT}:{TENANT}"
 
 
-def test_the_email_falls_back_to_the_email_and_upn_claims(
+def test_the_email_claim_counts_only_when_its_domain_is_verified(
     api: ApiClient, entra_services: Services, entra: FakeEntra
 ) -> None:
     entra.id_token = lambda claims: entra.key.sign(
         {**claims, "preferred_username": "not an address", "email": "Eve@Contoso.com"}
+    )
+    _, refused = sign_in(api, entra)
+    assert refused.status_code == 401
+    entra.id_token = lambda claims: entra.key.sign(
+        {
+            **claims,
+            "preferred_username": "not an address",
+            "email": "Eve@Contoso.com",
+            "xms_edov": True,
+        }
     )
     client, callback = sign_in(api, entra)
     assert callback.status_code == 302

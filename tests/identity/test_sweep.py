@@ -27,13 +27,14 @@ def test_ended_sessions_and_abandoned_sign_ins_are_deleted(
     idle = api.login("idle@contoso.com")
     active = api.login("active@contoso.com")
     assert api.fresh().get("/api/auth/login").status_code == 302  # never finished
-    assert rows(entra_services) == ["session", "session", "signin"]
+    assert rows(entra_services) == ["session", "session", "signin", "signinrate"]
     assert sweep_expired(entra_services) == 0
 
     clock.advance(IDLE_TIMEOUT - timedelta(minutes=10))
     assert active.get("/api/me").status_code == 200
     clock.advance(timedelta(minutes=20))
-    assert sweep_expired(entra_services) == 2  # the idle session and the sign-in
+    # The idle session, the sign-in and the count of sign-ins started from this address.
+    assert sweep_expired(entra_services) == 3
     assert rows(entra_services) == ["session"]
     assert active.get("/api/me").status_code == 200
     assert idle.get("/api/me").status_code == 401

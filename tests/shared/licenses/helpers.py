@@ -54,9 +54,16 @@ def assert_consistent(services: Services, subscription_id: str) -> Subscription:
 
 
 def assign_emails(
-    services: Services, subscription: Subscription, emails: list[str], label: str | None = None
+    services: Services,
+    subscription: Subscription,
+    emails: list[str],
+    label: str | None = None,
+    *,
+    shared_mailbox: bool = False,
 ) -> Any:
-    return assign(services, subscription, [Requested(e, label) for e in emails], actor=ACTOR)
+    return assign(
+        services, subscription, [Requested(e, label, shared_mailbox) for e in emails], actor=ACTOR
+    )
 
 
 def addresses(count: int, domain: str = "contoso.com", prefix: str = "user") -> list[str]:

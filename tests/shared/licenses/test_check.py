@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shared.identity.local_users import local_user
-from shared.licenses import seats
+from shared.licenses import listing, seats
 from shared.licenses.auto_assign import normalize_domain, set_auto_assign
 from shared.licenses.check import check_license
 from shared.licenses.lookup import AUTO_ABSENCE_TTL, lookup_table, upsert_lookups
@@ -78,12 +78,6 @@ def test_past_due_still_licenses_and_expired_does_not(services: Services) -> Non
     assert_unlicensed(check(services, "ann@contoso.com"), "ann@contoso.com", "expired")
 
 
-def test_a_pending_subscription_licenses_nobody_yet(services: Services) -> None:
-    subscription = make_subscription(services, status=Status.PENDING)
-    assign_emails(services, subscription, ["ann@contoso.com"])
-    assert_unlicensed(check(services, "ann@contoso.com"), "ann@contoso.com", "no_license")
-
-
 def test_removed_and_reassigned_licenses_stop_and_the_new_holder_starts(
     services: Services,
 ) -> None:
@@ -117,7 +111,9 @@ def test_a_working_license_wins_over_an_expired_one(services: Services) -> None:
 
 def test_a_shared_mailbox_counts_only_in_the_callers_own_domain(services: Services) -> None:
     subscription = make_subscription(services)
-    assign_emails(services, subscription, ["sales@contoso.com", "info@fabrikam.com"])
+    assign_emails(
+        services, subscription, ["sales@contoso.com", "info@fabrikam.com"], shared_mailbox=True
+    )
     answer = check(services, "ann@contoso.com", mailbox="sales@contoso.com")
     assert answer["licensed"] is True and answer["email"] == "sales@contoso.com"
     assert_unlicensed(
@@ -266,3 +262,57 @@ def test_a_domain_seen_without_auto_assign_is_read_again_after_a_minute(
     assert_unlicensed(check(services, "bob@fabrikam.com"), "bob@fabrikam.com", "no_license")
     clock.advance(AUTO_ABSENCE_TTL + timedelta(seconds=1))
     assert check(services, "bob@fabrikam.com")["licensed"] is True
+
+
+def test_a_colleagues_license_does_not_license_the_caller_through_mailbox(
+    services: Services, clock: Clock
+) -> None:
+    """One seat must not license a whole domain: only a license marked shared mailbox counts,
+    and someone else's check leaves the mailbox's last use alone."""
+    subscription = make_subscription(services)
+    assign_emails(services, subscription, ["colleague@contoso.com"])
+    assert_unlicensed(
+        check(services, "ann@contoso.com", mailbox="colleague@contoso.com"),
+        "ann@contoso.com",
+        "no_license",
+    )
+    # Marked a shared mailbox, it counts; the caller's check is not the mailbox's use.
+    seats.relabel(
+        services,
+        subscription,
+        "colleague@contoso.com",
+        None,
+        actor="owner@contoso.com",
+        change_label=False,
+        shared_mailbox=True,
+    )
+    answer = check(services, "ann@contoso.com", mailbox="colleague@contoso.com")
+    assert answer["licensed"] is True and answer["email"] == "colleague@contoso.com"
+    assert seat_row(services, subscription.id, "colleague@contoso.com").get("last_seen_at") is None
+    # Unmarked again, it stops counting at once.
+    seats.relabel(
+        services,
+        subscription,
+        "colleague@contoso.com",
+        None,
+        actor="owner@contoso.com",
+        change_label=False,
+        shared_mailbox=False,
+    )
+    assert check(services, "ann@contoso.com", mailbox="colleague@contoso.com")["licensed"] is False
+    # The mailbox's own check still records its use.
+    check(services, "colleague@contoso.com")
+    assert seat_row(services, subscription.id, "colleague@contoso.com")["last_seen_at"] is not None
+
+
+def test_a_pending_subscriptions_seats_do_not_license_anyone(services: Services) -> None:
+    """Seats of a checkout never paid are not working licenses, in the check or the listing."""
+    subscription = make_subscription(services)
+    assign_emails(services, subscription, ["ann@contoso.com"])
+    change_record(services, subscription.id, status=Status.PENDING)
+    request_lookup_sync(services, subscription.id)
+    drain_license_sync(services)
+    assert check(services, "ann@contoso.com")["licensed"] is False
+    pending = get_subscription(services, subscription.id)
+    page = listing.list_licenses(services, pending, listing.LicenseQuery())
+    assert [item["status"] for item in page["items"]] == ["expired"]

@@ -43,7 +43,15 @@ def test_pages_follow_each_other_until_the_cursor_is_null(services: Services) ->
     assert seen == sorted(addresses(25))
     assert pages == 3
     first = page(services, subscription.id)["items"][0]  # type: ignore[index]
-    assert set(first) == {"email", "status", "label", "assigned_at", "assigned_by", "last_seen_at"}
+    assert set(first) == {
+        "email",
+        "status",
+        "label",
+        "shared_mailbox",
+        "assigned_at",
+        "assigned_by",
+        "last_seen_at",
+    }
     assert first["status"] == "active" and first["assigned_by"] == ACTOR
     assert first["last_seen_at"] is None
 
@@ -85,7 +93,7 @@ def test_the_export_holds_every_license_and_defuses_formulas(services: Services)
     assign_emails(services, get_subscription(services, subscription.id), ["-bob@contoso.com"])
     text = export_csv(services, get_subscription(services, subscription.id), None)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["email", "label", "status", "assigned_at", "last_seen_at"]
+    assert rows[0] == ["email", "label", "status", "assigned_at", "last_seen_at", "shared_mailbox"]
     assert [row[:3] for row in rows[1:]] == [
         ["'-bob@contoso.com", "", "active"],
         ["ann@contoso.com", '\'=HYPERLINK("x")', "active"],

@@ -108,20 +108,22 @@ def test_more_new_addresses_than_free_seats_assign_nothing(services: Services) -
     assert assert_consistent(services, subscription.id).assigned == 3
 
 
-@pytest.mark.parametrize("status", [Status.PENDING, Status.PAST_DUE])
-def test_pending_and_past_due_subscriptions_take_licenses(
-    services: Services, status: Status
-) -> None:
-    subscription = make_subscription(services, status=status)
+def test_a_past_due_subscription_takes_licenses(services: Services) -> None:
+    subscription = make_subscription(services, status=Status.PAST_DUE)
     assert len(assign_emails(services, subscription, ["a@contoso.com"]).assigned) == 1
 
 
-def test_an_expired_subscription_takes_no_licenses(services: Services) -> None:
-    subscription = make_subscription(services, status=Status.EXPIRED)
+@pytest.mark.parametrize("status", [Status.PENDING, Status.EXPIRED])
+def test_a_pending_or_expired_subscription_takes_no_licenses_and_sends_nothing(
+    services: Services, status: Status
+) -> None:
+    """A checkout never paid is no relay for welcome emails to outside addresses."""
+    subscription = make_subscription(services, status=status)
     with pytest.raises(Conflict) as refused:
-        assign_emails(services, subscription, ["a@contoso.com"])
-    assert refused.value.code == "subscription_expired"
+        assign_emails(services, subscription, addresses(60, "outside.example"))
+    assert refused.value.code == "subscription_not_active"
     assert_consistent(services, subscription.id)
+    assert outbox_rows(services, subscription.id) == []
 
 
 def test_many_addresses_commit_as_one_and_their_emails_wait_for_the_commit(
@@ -374,7 +376,7 @@ def test_reassign_refuses_a_holder_a_stranger_to_the_seat_and_an_expired_subscri
     expired = change_record(services, subscription.id, status=Status.EXPIRED)
     with pytest.raises(Conflict) as gone:
         seats.reassign(services, expired, "a@contoso.com", "c@contoso.com", actor=ACTOR)
-    assert gone.value.code == "subscription_expired"
+    assert gone.value.code == "subscription_not_active"
     assert seat_emails(services, subscription.id) == {"a@contoso.com", "b@contoso.com"}
 
 
