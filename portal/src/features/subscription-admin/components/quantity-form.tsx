@@ -41,6 +41,8 @@ const useStyles = makeStyles({
     color: tokens.colorNeutralForeground1,
   },
   previewText: { fontVariantNumeric: "tabular-nums", minWidth: 0 },
+  // Out of the flow while empty, so it adds no gap below the form.
+  idle: { position: "absolute", width: "1px", height: "1px", overflow: "hidden" },
 });
 
 /** The preview in the guide's words: what is charged now and the new monthly total. */
@@ -156,16 +158,15 @@ export function QuantityForm({ subscription }: { subscription: Subscription }) {
         </Button>
       </form>
       {preview.isError && !message ? <ProblemMessageBar error={preview.error} /> : null}
-      <div role="status" aria-live="polite">
+      {/* The live region stays in place so the price is announced when it arrives. */}
+      <div className={shownPreview ? styles.preview : styles.idle}>
+        <div role="status" className={styles.previewText}>
+          {shownPreview ? <Text weight="semibold">{priceWords(shownPreview)}</Text> : null}
+        </div>
         {shownPreview ? (
-          <div className={styles.preview}>
-            <Text weight="semibold" className={styles.previewText}>
-              {priceWords(shownPreview)}
-            </Text>
-            <Button appearance="primary" onClick={() => setConfirming(true)}>
-              Change to {shownPreview.quantity} licenses
-            </Button>
-          </div>
+          <Button appearance="primary" onClick={() => setConfirming(true)}>
+            Change to {shownPreview.quantity} licenses
+          </Button>
         ) : null}
       </div>
       {shownPreview ? (
