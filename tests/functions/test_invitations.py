@@ -9,9 +9,10 @@ import pytest
 from shared.admins.invitations import pending_invitations_for
 from shared.services import Services
 from shared.subscriptions.memberships import membership_ids, remove_membership
-from shared.subscriptions.model import Permission
+from shared.subscriptions.model import Permission, Status
 from tests.api_client import ApiClient
 from tests.conftest import Clock
+from tests.factories import change_record
 from tests.shared.admins.factories import (
     invitation_tokens,
     make_subscription,
@@ -339,3 +340,42 @@ def test_pending_invitations_are_listed_for_the_invited_address_only(
     assert pending_invitations_for(services, "someone@contoso.com") == []
     clock.advance(timedelta(days=15))
     assert pending_invitations_for(services, COLLEAGUE) == []
+
+
+def test_an_invitation_is_resent_at_most_three_times_a_day(
+    api: ApiClient, services: Services, clock: Clock, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, _, owner = invited
+    admin_id = owner.get(f"/api/subscriptions/{subscription_id}/admins").json()["items"][0]["id"]
+    resend = f"/api/subscriptions/{subscription_id}/admins/{admin_id}/resend"
+    for _ in range(3):
+        assert owner.post(resend).status_code == 202
+    sent = len(invitation_tokens(api, services, COLLEAGUE))
+    refused = owner.post(resend)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["code"] == "too_many_requests"
+    retry_after = int(refused.headers["Retry-After"])
+    assert 0 < retry_after <= 24 * 3600
+    assert len(invitation_tokens(api, services, COLLEAGUE)) == sent  # nothing more was mailed
+    # The next day the link can be sent again.
+    clock.advance(timedelta(seconds=retry_after))
+    assert api.login(OWNER).post(resend).status_code == 202
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.EXPIRED])
+def test_a_subscription_that_is_not_active_invites_and_resends_nobody(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient], status: Status
+) -> None:
+    subscription_id, _, owner = invited
+    admin_id = owner.get(f"/api/subscriptions/{subscription_id}/admins").json()["items"][0]["id"]
+    change_record(services, subscription_id, status=status)
+    sent = len(invitation_tokens(api, services, COLLEAGUE))
+    invite = owner.post(
+        f"/api/subscriptions/{subscription_id}/admins",
+        json={"email": "stranger@outside.example", "permissions": ["view"]},
+    )
+    assert (invite.status_code, invite.json()["code"]) == (409, "subscription_not_active")
+    resend = owner.post(f"/api/subscriptions/{subscription_id}/admins/{admin_id}/resend")
+    assert (resend.status_code, resend.json()["code"]) == (409, "subscription_not_active")
+    assert len(invitation_tokens(api, services, COLLEAGUE)) == sent
+    assert invitation_tokens(api, services, "stranger@outside.example") == []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from shared.services import Services
+from shared.subscriptions.limits import email_budget
 from shared.subscriptions.model import Status
 from shared.subscriptions.store import get_subscription
 from tests.api_client import ApiClient
@@ -498,3 +500,149 @@ def test_the_queue_and_timer_functions_keep_the_lookup(
     change_record(services, subscription_id, status=Status.EXPIRED)
     licenses.reconcile_license_lookup(TimerRequest(past_due=False))
     assert license_of(api, "ann@contoso.com")["reason"] == "expired"
+
+
+def welcome_rows(services: Services, subscription_id: str, to: str) -> list[Any]:
+    return [
+        row
+        for row in outbox_rows(services, subscription_id)
+        if row.get("template") == "welcome" and row.get("to") == to
+    ]
+
+
+def test_an_unpaid_checkout_assigns_nothing_and_mails_nobody(
+    api: ApiClient, services: Services, owner: ApiClient
+) -> None:
+    """A pending subscription is no relay: no seats, no welcome emails, no active status."""
+    started = owner.post(
+        "/api/checkout", json={"quantity": 10000, "name": "URGENT: verify at evil.example"}
+    )
+    assert started.status_code == 201, started.text
+    subscription_id = started.json()["subscription_id"]
+    outsiders = [f"victim{n}@outside.example" for n in range(1000)]
+    assign = owner.post(licenses_url(subscription_id), json={"emails": outsiders})
+    assert (assign.status_code, assign.json()["code"]) == (409, "subscription_not_active")
+    csv_import = owner.post(
+        licenses_url(subscription_id, ".csv"),
+        data="email\nvictim@outside.example\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert (csv_import.status_code, csv_import.json()["code"]) == (409, "subscription_not_active")
+    assert outbox_rows(services, subscription_id) == []
+    assert seat_emails(services, subscription_id) == set()
+
+
+def test_an_address_gets_one_welcome_email_a_day_however_often_it_is_reassigned(
+    api: ApiClient, owner: ApiClient, services: Services, subscription_id: str, clock: Any
+) -> None:
+    for _ in range(5):
+        assigned = owner.post(licenses_url(subscription_id), json={"emails": ["ann@contoso.com"]})
+        assert assigned.status_code == 200, assigned.text
+        assert owner.delete(licenses_url(subscription_id, "/ann@contoso.com")).status_code == 204
+    # Reassigning to the address does not mail it again either.
+    owner.post(licenses_url(subscription_id), json={"emails": ["bob@contoso.com"]})
+    moved = owner.post(
+        licenses_url(subscription_id, "/bob@contoso.com/reassign"),
+        json={"email": "ann@contoso.com"},
+    )
+    assert moved.status_code == 200, moved.text
+    assert len(welcome_rows(services, subscription_id, "ann@contoso.com")) == 1
+    assert len(welcome_rows(services, subscription_id, "bob@contoso.com")) == 1
+    # The next day, a new assignment is welcomed again.
+    owner.delete(licenses_url(subscription_id, "/ann@contoso.com"))
+    clock.advance(timedelta(days=1))
+    owner = api.login(OWNER)
+    assigned = owner.post(licenses_url(subscription_id), json={"emails": ["ann@contoso.com"]})
+    assert assigned.status_code == 200, assigned.text
+    assert len(welcome_rows(services, subscription_id, "ann@contoso.com")) == 2
+
+
+def test_emails_beyond_the_daily_budget_are_429_with_retry_after(
+    api: ApiClient, services: Services
+) -> None:
+    subscription = make_subscription(services, OWNER, quantity=1)
+    owner = api.login(OWNER)
+    budget = email_budget(1)  # 3 a seat + 20: 23 emails today
+    url = licenses_url(subscription.id)
+    # One seat, reassigned to a new address each time: each reassignment is a welcome email.
+    assert owner.post(url, json={"emails": ["a0@contoso.com"]}).status_code == 200
+    for n in range(1, budget):
+        moved = owner.post(
+            licenses_url(subscription.id, f"/a{n - 1}@contoso.com/reassign"),
+            json={"email": f"a{n}@contoso.com"},
+        )
+        assert moved.status_code == 200, moved.text
+    refused = owner.post(
+        licenses_url(subscription.id, f"/a{budget - 1}@contoso.com/reassign"),
+        json={"email": "one-too-many@contoso.com"},
+    )
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["code"] == "too_many_requests"
+    assert 0 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    assert seat_emails(services, subscription.id) == {f"a{budget - 1}@contoso.com"}
+    welcomes = [
+        row for row in outbox_rows(services, subscription.id) if row["template"] == "welcome"
+    ]
+    assert len(welcomes) == budget
+
+
+def test_a_shared_mailbox_is_marked_on_assign_patch_and_csv(
+    api: ApiClient, owner: ApiClient, services: Services, subscription_id: str
+) -> None:
+    assigned = owner.post(
+        licenses_url(subscription_id),
+        json={"emails": ["sales@contoso.com"], "shared_mailbox": True},
+    )
+    assert assigned.json()["assigned"][0]["shared_mailbox"] is True
+    owner.post(licenses_url(subscription_id), json={"emails": ["boss@contoso.com"]})
+    drain_license_sync(services)
+    # A colleague's mailbox licenses nobody else; a shared one does.
+    assert license_of(api, "ann@contoso.com", mailbox="boss@contoso.com")["licensed"] is False
+    assert license_of(api, "ann@contoso.com", mailbox="sales@contoso.com")["licensed"] is True
+    patched = owner.patch(
+        licenses_url(subscription_id, "/sales@contoso.com"), json={"shared_mailbox": False}
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["shared_mailbox"] is False and patched.json()["label"] is None
+    assert license_of(api, "ann@contoso.com", mailbox="sales@contoso.com")["licensed"] is False
+    imported = owner.post(
+        licenses_url(subscription_id, ".csv"),
+        data="email,label,shared_mailbox\ninfo@contoso.com,Front desk,true\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["assigned"][0]["shared_mailbox"] is True
+    rows = list(csv.DictReader(io.StringIO(owner.get(licenses_url(subscription_id, ".csv")).text)))
+    assert {row["email"]: row["shared_mailbox"] for row in rows} == {
+        "boss@contoso.com": "false",
+        "info@contoso.com": "true",
+        "sales@contoso.com": "false",
+    }
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["a\x1bb", "a\rb", "\u202eexe.pdf", "a\u2066b", "a\x85b", "a\x7fb", "zero\u200bwidth"],
+)
+def test_a_csv_label_with_control_or_bidi_characters_is_refused(
+    owner: ApiClient, services: Services, subscription_id: str, label: str
+) -> None:
+    out = io.StringIO()
+    csv.writer(out).writerows([["email", "label"], ["ann@contoso.com", label]])
+    response = owner.post(
+        licenses_url(subscription_id, ".csv"),
+        data=out.getvalue().encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 422, response.text
+    # The line the reader was at: a quoted cell may span lines.
+    assert response.json()["errors"][0]["field"] in ("line 2", "line 3")
+    assert seat_emails(services, subscription_id) == set()
+
+
+def test_labels_are_stored_in_one_normal_form(owner: ApiClient, subscription_id: str) -> None:
+    decomposed = "Cafe\u0301"
+    response = owner.post(
+        licenses_url(subscription_id), json={"emails": ["ann@contoso.com"], "label": decomposed}
+    )
+    assert response.json()["assigned"][0]["label"] == "Caf\u00e9"

@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+from shared.licenses.check import check_license
+from shared.licenses.lookup import lookup_table
+from shared.licenses.model import auto_key
 from shared.services import Services
 from shared.subscriptions.activity import list_activity
 from shared.subscriptions.memberships import membership_ids
@@ -154,3 +157,33 @@ def test_only_the_owner_transfers(api: ApiClient, services: Services) -> None:
     assert by_delegate.status_code == 403
     assert by_stranger.status_code == 404
     assert get_subscription(services, subscription.id).owner.email == OWNER
+
+
+def test_auto_assign_follows_the_new_owners_tenant(api: ApiClient, services: Services) -> None:
+    """After a transfer, the domain's users of the new owner's tenant get seats, and those of
+    the previous owner's tenant no longer do."""
+    successor = "it@fabrikam.com"
+    subscription = make_subscription(services, OWNER, name="Contoso")
+    owner = api.login(OWNER)
+    listed = owner.put(
+        f"/api/subscriptions/{subscription.id}/auto-assign", json={"domains": ["fabrikam.com"]}
+    )
+    assert listed.status_code == 200, listed.text
+    make_delegate(
+        services, get_subscription(services, subscription.id), successor, {Permission.VIEW}
+    )
+    moved = owner.post(f"/api/subscriptions/{subscription.id}/transfer", json={"email": successor})
+    assert moved.status_code == 200, moved.text
+
+    rows = [
+        row
+        for row in lookup_table(services).list_entities()
+        if row["RowKey"] == auto_key(subscription.id)
+    ]
+    assert [row["tenant_id"] for row in rows] == [user(successor).tenant_id]
+    # A user of the new owner's tenant gets a seat from their license check.
+    answer = check_license(services, "ann@fabrikam.com", user(successor).tenant_id)
+    assert answer["licensed"] is True
+    # A user of the previous owner's tenant (who also writes fabrikam.com addresses) does not.
+    stranger = check_license(services, "bob@fabrikam.com", user(OWNER).tenant_id)
+    assert stranger["licensed"] is False

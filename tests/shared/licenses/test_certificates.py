@@ -161,9 +161,7 @@ def test_a_certificate_never_outlives_the_period_end_by_more_than_three_days(
 
 
 def test_a_shared_mailbox_names_the_mailbox_and_the_signed_in_user(services: Services) -> None:
-    assign_emails(
-        services, make_subscription(services), ["sales@contoso.com"], shared_mailbox=True
-    )
+    assign_emails(services, make_subscription(services), ["sales@contoso.com"], shared_mailbox=True)
     answer = check(services, ANN, mailbox="sales@contoso.com")
     claims = verify(answer["certificate"], certificate_issuer(services).jwks())
     assert (claims["sub"], claims["shared_mailbox"]) == (ANN, "sales@contoso.com")

@@ -242,6 +242,29 @@ def test_bad_and_public_domains_are_refused(given: str) -> None:
         normalize_domain(given)
 
 
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "hotmail.co.uk",
+        "outlook.fr",
+        "yahoo.co.jp",
+        "web.de",
+        "qq.com",
+        "163.com",
+        "mail.ru",
+        "naver.com",
+        "libero.it",
+        "orange.fr",
+        "t-online.de",
+        "yandex.ru",
+        "Hotmail.CO.UK.",
+    ],
+)
+def test_public_mail_services_worldwide_cannot_be_auto_assigned(domain: str) -> None:
+    with pytest.raises(ValueError, match="public email service"):
+        normalize_domain(domain)
+
+
 def test_a_domain_seen_without_auto_assign_is_read_again_after_a_minute(
     services: Services, clock: Clock
 ) -> None:

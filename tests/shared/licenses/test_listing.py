@@ -10,10 +10,11 @@ import pytest
 from shared.errors import BadRequest, FieldError
 from shared.licenses import seats
 from shared.licenses.listing import LicenseQuery, export_csv, list_licenses, parse_import
+from shared.licenses.model import seat_key
 from shared.licenses.seats import Requested
 from shared.services import Services
 from shared.subscriptions.model import Status
-from shared.subscriptions.store import get_subscription
+from shared.subscriptions.store import get_subscription, subscriptions_table
 from tests.factories import change_record, make_subscription
 from tests.shared.licenses.helpers import ACTOR, addresses, assign_emails
 
@@ -166,3 +167,41 @@ def test_seats_can_be_found_again_after_labels_change(services: Services) -> Non
     seats.assign(services, subscription, [Requested("ann@contoso.com")], actor=ACTOR)
     seats.relabel(services, subscription, "ann@contoso.com", "Client C", actor=ACTOR)
     assert emails_of(page(services, subscription.id, label="Client C")) == ["ann@contoso.com"]
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        '\uff1dHYPERLINK("x")',  # fullwidth =
+        "\uff0b1+1",  # fullwidth +
+        "\uff0d1",  # fullwidth -
+        "\uff20SUM(A1)",  # fullwidth @
+    ],
+)
+def test_the_export_defuses_fullwidth_formula_starts(services: Services, label: str) -> None:
+    subscription = make_subscription(services)
+    assign_emails(services, subscription, ["ann@contoso.com"], label)
+    rows = list(csv.reader(io.StringIO(export_csv(services, subscription, None))))
+    assert rows[1][1] == "'" + label
+    back = io.StringIO()
+    csv.writer(back).writerows([row[:2] for row in rows])
+    assert parse_import(back.getvalue()) == [Requested("ann@contoso.com", label)]
+
+
+@pytest.mark.parametrize("start", ["\u200b", "\ufeff", " ", "\u3000", "\u00a0"])
+def test_the_export_defuses_cells_that_start_invisibly_or_blank(
+    services: Services, start: str
+) -> None:
+    """Stored before labels were checked, such a cell still leaves defused."""
+    subscription = make_subscription(services)
+    seats_table = subscriptions_table(services)
+    assign_emails(services, subscription, ["ann@contoso.com"])
+    seats_table.update_entity(
+        {
+            "PartitionKey": subscription.id,
+            "RowKey": seat_key("ann@contoso.com"),
+            "label": start + "=1+1",
+        }
+    )
+    rows = list(csv.reader(io.StringIO(export_csv(services, subscription, None))))
+    assert rows[1][1] == "'" + start + "=1+1"
