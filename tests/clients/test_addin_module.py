@@ -6,14 +6,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from shared.services import use_services
-from tests.azurite import Azurite
-from tests.clients.addin_service import AddinService, control_server
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = ROOT / "clients" / "addin"
@@ -36,17 +33,27 @@ def _installed() -> None:
 
 
 @pytest.fixture
-def addin_service(azurite: Azurite) -> Iterator[dict[str, str]]:
-    service = AddinService(azurite)
-    service.start()
-    control = control_server(service)
-    host, port = control.server_address[:2]
+def addin_service() -> Iterator[dict[str, str]]:
+    """Azurite and the local host in a process of their own: the function app indexes its
+    functions once per process, and this session's test host has done so already."""
+    helper = subprocess.Popen(
+        [sys.executable, "-m", "tests.clients.addin_service"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert helper.stdin is not None and helper.stdout is not None
     try:
-        yield {**service.describe(), "control": f"http://{host!s}:{port}"}
+        described: dict[str, str] = json.loads(helper.stdout.readline())
+        yield described
     finally:
-        control.shutdown()
-        service.stop()
-        use_services(None)
+        helper.stdin.close()
+        try:
+            helper.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            helper.kill()
+            helper.wait(timeout=10)
 
 
 def test_the_addin_module_against_the_local_host(addin_service: dict[str, str]) -> None:
