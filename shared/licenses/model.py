@@ -216,15 +216,3 @@ def auto_entity(subscription: Subscription, domain: str) -> dict[str, Any]:
 def day(moment: datetime) -> str:
     """The UTC date a last-seen mark is kept at."""
     return moment.astimezone(UTC).date().isoformat()
-
-
-def clean_label(value: str | None) -> str | None:
-    """A label trimmed, at most MAX_LABEL_LENGTH characters, no control characters; "" is none."""
-    if value is None:
-        return None
-    value = value.strip()
-    if len(value) > MAX_LABEL_LENGTH:
-        raise ValueError(f"a label has at most {MAX_LABEL_LENGTH} characters")
-    if not value.isprintable():
-        raise ValueError("a label cannot hold control characters")
-    return value or None
