@@ -769,7 +769,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Set or clear a license's label
+         * Set or clear a license's label, mark it a shared mailbox or not
          * @description Label a license (a client's name, say) or clear its label with null.
          */
         patch: operations["label_license"];
@@ -926,6 +926,11 @@ export interface components {
              * @default null
              */
             label?: string | null;
+            /**
+             * Shared Mailbox
+             * @default false
+             */
+            shared_mailbox?: boolean;
         };
         /** AssignResult */
         AssignResult: {
@@ -1080,10 +1085,21 @@ export interface components {
          * @enum {string}
          */
         KeyPermission: "view" | "assign" | "quantity";
-        /** LabelBody */
+        /**
+         * LabelBody
+         * @description Either or both: a field left out keeps its value.
+         */
         LabelBody: {
-            /** Label */
-            label: string | null;
+            /**
+             * Label
+             * @default null
+             */
+            label?: string | null;
+            /**
+             * Shared Mailbox
+             * @default null
+             */
+            shared_mailbox?: boolean | null;
         };
         /**
          * LicenseCheck
@@ -1182,6 +1198,11 @@ export interface components {
             label: string | null;
             /** Last Seen At */
             last_seen_at: string | null;
+            /**
+             * Shared Mailbox
+             * @default false
+             */
+            shared_mailbox?: boolean;
             /** Status */
             status: string;
         };
@@ -1599,6 +1620,20 @@ export interface operations {
                     "application/problem+json": {
                         /** @enum {unknown} */
                         code?: "validation_error";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: `too_many_requests` */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "too_many_requests";
                     } & components["schemas"]["Problem"];
                 };
             };
@@ -3596,7 +3631,7 @@ export interface operations {
                     } & components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: `already_administrator`, `already_owner`, `concurrent_change` */
+            /** @description Conflict: `already_administrator`, `already_owner`, `concurrent_change`, `subscription_not_active` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3604,7 +3639,7 @@ export interface operations {
                 content: {
                     "application/problem+json": {
                         /** @enum {unknown} */
-                        code?: "already_administrator" | "already_owner" | "concurrent_change";
+                        code?: "already_administrator" | "already_owner" | "concurrent_change" | "subscription_not_active";
                     } & components["schemas"]["Problem"];
                 };
             };
@@ -3641,6 +3676,20 @@ export interface operations {
                     "application/problem+json": {
                         /** @enum {unknown} */
                         code?: "validation_error";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: `too_many_requests` */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "too_many_requests";
                     } & components["schemas"]["Problem"];
                 };
             };
@@ -3935,7 +3984,7 @@ export interface operations {
                     } & components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: `concurrent_change`, `invitation_already_accepted` */
+            /** @description Conflict: `concurrent_change`, `invitation_already_accepted`, `subscription_not_active` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3943,7 +3992,21 @@ export interface operations {
                 content: {
                     "application/problem+json": {
                         /** @enum {unknown} */
-                        code?: "concurrent_change" | "invitation_already_accepted";
+                        code?: "concurrent_change" | "invitation_already_accepted" | "subscription_not_active";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: `too_many_requests` */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "too_many_requests";
                     } & components["schemas"]["Problem"];
                 };
             };
@@ -4750,7 +4813,7 @@ export interface operations {
                     } & components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: `concurrent_change`, `not_enough_seats`, `subscription_expired` */
+            /** @description Conflict: `concurrent_change`, `not_enough_seats`, `subscription_not_active` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4758,7 +4821,7 @@ export interface operations {
                 content: {
                     "application/problem+json": {
                         /** @enum {unknown} */
-                        code?: "concurrent_change" | "not_enough_seats" | "subscription_expired";
+                        code?: "concurrent_change" | "not_enough_seats" | "subscription_not_active";
                     } & components["schemas"]["Problem"];
                 };
             };
@@ -4795,6 +4858,20 @@ export interface operations {
                     "application/problem+json": {
                         /** @enum {unknown} */
                         code?: "validation_error";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: `too_many_requests` */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "too_many_requests";
                     } & components["schemas"]["Problem"];
                 };
             };
@@ -4974,7 +5051,7 @@ export interface operations {
                     } & components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: `concurrent_change`, `not_enough_seats`, `subscription_expired` */
+            /** @description Conflict: `concurrent_change`, `not_enough_seats`, `subscription_not_active` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4982,7 +5059,7 @@ export interface operations {
                 content: {
                     "application/problem+json": {
                         /** @enum {unknown} */
-                        code?: "concurrent_change" | "not_enough_seats" | "subscription_expired";
+                        code?: "concurrent_change" | "not_enough_seats" | "subscription_not_active";
                     } & components["schemas"]["Problem"];
                 };
             };
@@ -5007,6 +5084,20 @@ export interface operations {
                     "application/problem+json": {
                         /** @enum {unknown} */
                         code?: "validation_error";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: `too_many_requests` */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "too_many_requests";
                     } & components["schemas"]["Problem"];
                 };
             };
@@ -5331,7 +5422,7 @@ export interface operations {
                     } & components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: `already_assigned`, `concurrent_change`, `subscription_expired` */
+            /** @description Conflict: `already_assigned`, `concurrent_change`, `subscription_not_active` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5339,7 +5430,7 @@ export interface operations {
                 content: {
                     "application/problem+json": {
                         /** @enum {unknown} */
-                        code?: "already_assigned" | "concurrent_change" | "subscription_expired";
+                        code?: "already_assigned" | "concurrent_change" | "subscription_not_active";
                     } & components["schemas"]["Problem"];
                 };
             };
@@ -5376,6 +5467,20 @@ export interface operations {
                     "application/problem+json": {
                         /** @enum {unknown} */
                         code?: "validation_error";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: `too_many_requests` */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "too_many_requests";
                     } & components["schemas"]["Problem"];
                 };
             };
