@@ -143,6 +143,9 @@ def after_seat_change(
             subscription.id,
             exc_info=True,
         )
+        from shared.licenses.sync import mark_dirty  # sync imports this module
+
+        mark_dirty(services, subscription.id, [*added, *removed])
 
 
 def write_auto_entries(
@@ -165,3 +168,6 @@ def write_auto_entries(
             subscription.id,
             exc_info=True,
         )
+        from shared.licenses.sync import mark_dirty  # sync imports this module
+
+        mark_dirty(services, subscription.id)

@@ -67,7 +67,7 @@ from shared.licenses.model import (
     seat_entity,
     seat_key,
 )
-from shared.licenses.sync import request_email_release
+from shared.licenses.sync import mark_dirty, request_email_release
 from shared.services import Services
 from shared.storage.keys import encode_key
 from shared.subscriptions.activity import activity_row
@@ -333,6 +333,8 @@ def _write_batch(
     keys = {"PartitionKey": subscription.id, "RowKey": BATCH_PREFIX + batch}
     batch_row = {**keys, "outstanding": outstanding, "total": total, "started_at": now}
     batch_row["actor"] = actor
+    # Recorded first, so that a request dying mid-way leaves the reconciliation a note.
+    mark_dirty(services, subscription.id)
     try:
         # Reserve. When this is refused nothing was written and the rollback below finds
         # nothing; when only its answer was lost, the rollback undoes what it wrote.

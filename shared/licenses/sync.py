@@ -5,20 +5,32 @@ Two kinds of message, both idempotent:
   current status, name and expiry (sent by the purchases code after a status or name change);
 - `{"subscription_id", "release"}`: enqueue the welcome emails of a committed assignment
   (one message instead of one queue request per email on the request's path).
+
+The work list: when a look-up write or a sync message cannot be sent, the subscription (or
+the one address) is recorded as a dirty marker in the look-up table's partition `~licensesync`
+(encoded domains never contain '~'). The reconciliation timer repairs exactly those.
+
+| RowKey                     | what                                                     |
+| -------------------------- | -------------------------------------------------------- |
+| `{sub id}|`                | rewrite the subscription's look-up, check its count and  |
+|                            | its open assignments                                     |
+| `{sub id}|{encoded email}` | make the address's look-up row agree with its seat       |
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from azure.core.exceptions import AzureError
+from azure.data.tables import UpdateMode
 from pydantic import BaseModel, Field, ValidationError
 
 from shared.email.outbox import OUTBOX_PREFIX, OutboxEntry, OutboxStatus, enqueue
 from shared.errors import NotFound
-from shared.licenses.lookup import upsert_lookups
+from shared.licenses.lookup import lookup_table, upsert_lookups
 from shared.licenses.model import (
     BATCH_PREFIX,
     BATCH_RANGE,
@@ -29,10 +41,57 @@ from shared.licenses.model import (
 )
 from shared.services import Services
 from shared.storage.clients import LICENSE_SYNC_QUEUE, SUBSCRIPTIONS_TABLE
+from shared.storage.keys import decode_key, encode_key
 from shared.subscriptions.model import prefix_upper_bound
-from shared.subscriptions.store import get_subscription, subscriptions_table
+from shared.subscriptions.store import (
+    MAX_TRANSACTION_OPERATIONS,
+    get_subscription,
+    subscriptions_table,
+)
 
 logger = logging.getLogger(__name__)
+
+WORK_PARTITION = "~licensesync"
+WORK_SEPARATOR = "|"
+
+
+def work_key(subscription_id: str, email: str | None = None) -> str:
+    return subscription_id + WORK_SEPARATOR + (encode_key(email) if email else "")
+
+
+def parse_work_key(row_key: str) -> tuple[str, str | None]:
+    """(subscription id, email or None for the whole subscription) of a marker."""
+    subscription_id, _, encoded = row_key.partition(WORK_SEPARATOR)
+    return subscription_id, decode_key(encoded) if encoded else None
+
+
+def mark_dirty(
+    services: Services, subscription_id: str, emails: Collection[str] | None = None
+) -> None:
+    """Record work for the reconciliation: the addresses given, or the whole subscription.
+
+    Best effort: when this fails too, the daily full sweep repairs.
+    """
+    keys = [work_key(subscription_id, e) for e in emails] if emails else [work_key(subscription_id)]
+    now = services.clock()
+    try:
+        for start in range(0, len(keys), MAX_TRANSACTION_OPERATIONS):
+            lookup_table(services).submit_transaction(
+                [
+                    (
+                        "upsert",
+                        {"PartitionKey": WORK_PARTITION, "RowKey": key, "marked_at": now},
+                        {"mode": UpdateMode.REPLACE},
+                    )
+                    for key in keys[start : start + MAX_TRANSACTION_OPERATIONS]
+                ]
+            )
+    except AzureError:
+        logger.warning(
+            "could not record look-up work for %s; the full sweep will",
+            subscription_id,
+            exc_info=True,
+        )
 
 
 class SyncMessage(BaseModel):
@@ -46,6 +105,7 @@ def _send(services: Services, message: dict[str, Any]) -> None:
         services.storage.queue(LICENSE_SYNC_QUEUE).send_message(json.dumps(message))
     except AzureError:
         logger.warning("could not enqueue %s; reconciliation will", message, exc_info=True)
+        mark_dirty(services, message["subscription_id"])
 
 
 def request_lookup_sync(services: Services, subscription_id: str) -> None:

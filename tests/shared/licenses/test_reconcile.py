@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from azure.core.exceptions import ServiceRequestError
+
 from shared.licenses.auto_assign import set_auto_assign
 from shared.licenses.lookup import lookup_table
 from shared.licenses.model import auto_key, lookup_key, lookup_partition
-from shared.licenses.reconcile import reconcile
+from shared.licenses.reconcile import full_sweep, reconcile, start_full_sweep
+from shared.licenses.seats import unassign
 from shared.licenses.sync import handle_sync_message, sync_subscription
 from shared.services import Services
 from shared.storage.clients import EMAIL_QUEUE
@@ -42,11 +46,12 @@ def test_missing_rows_are_added_stale_rows_removed_and_a_second_run_changes_noth
             "status": "active",
         }
     )
-    report = reconcile(services)
-    assert (report.written, report.deleted) == (1, 1)
+    report = full_sweep(services)
+    assert report.deleted == 1 and report.sweep_finished
     assert lookup_emails(services, subscription.id) == set(addresses(4))
-    again = reconcile(services)
-    assert (again.written, again.deleted, again.rolled_back, again.counts_corrected) == (0, 0, 0, 0)
+    again = full_sweep(services)
+    assert (again.deleted, again.rolled_back, again.counts_corrected) == (0, 0, 0)
+    assert lookup_emails(services, subscription.id) == set(addresses(4))
 
 
 def test_an_outdated_status_is_rewritten_and_last_use_is_kept(services: Services) -> None:
@@ -60,7 +65,7 @@ def test_an_outdated_status_is_rewritten_and_last_use_is_kept(services: Services
         }
     )
     change_record(services, subscription.id, status=Status.EXPIRED, name="Renamed")
-    assert reconcile(services).written == 1
+    assert full_sweep(services).written == 1
     row = lookup_row(services, "ann@contoso.com", subscription.id)
     assert row["status"] == "expired" and row["subscription"] == "Renamed"  # type: ignore[index]
     assert row["last_seen"] == "2026-01-01"  # type: ignore[index]
@@ -70,7 +75,7 @@ def test_a_wrong_count_is_corrected(services: Services) -> None:
     subscription = make_subscription(services)
     assign_emails(services, subscription, addresses(3))
     change_record(services, subscription.id, assigned=7)
-    assert reconcile(services).counts_corrected == 1
+    assert full_sweep(services).counts_corrected == 1
     assert assert_consistent(services, subscription.id).assigned == 3
 
 
@@ -80,7 +85,7 @@ def test_auto_assign_entries_follow_the_records(services: Services) -> None:
     table = lookup_table(services)
     table.delete_entity(lookup_partition("contoso.com"), auto_key(subscription.id))
     change_record(services, subscription.id, auto_assign_domains=("contoso.com",))
-    reconcile(services)
+    full_sweep(services)
     contoso = table.get_entity(lookup_partition("contoso.com"), auto_key(subscription.id))
     assert contoso["tenant_id"] == subscription.owner.tenant_id
     gone = list(table.query_entities(f"PartitionKey eq '{lookup_partition('fabrikam.com')}'"))
@@ -116,3 +121,47 @@ def test_a_release_message_enqueues_only_that_assignments_unsent_emails(
     )
     assert queue.get_queue_properties().approximate_message_count == 2
     assert seat_emails(services, subscription.id) == set(addresses(2))
+
+
+def test_a_license_removed_while_its_lookup_delete_fails_is_gone_after_one_cycle(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscription = make_subscription(services)
+    assign_emails(services, subscription, addresses(3))
+    reconcile(services)  # the first cycle runs the day's full sweep
+    removed = addresses(3)[1]
+
+    def storage_down(*args: object, **kwargs: object) -> None:
+        raise ServiceRequestError("look-up unreachable")
+
+    monkeypatch.setattr("shared.licenses.lookup.delete_lookups", storage_down)
+    unassign(services, get_subscription(services, subscription.id), removed, actor=ACTOR)
+    monkeypatch.undo()
+    assert removed in lookup_emails(services, subscription.id)  # stale until the cycle
+
+    report = reconcile(services)
+    assert report.sweep_steps == 0  # not the sweep: the work list
+    assert (report.deleted, report.markers) == (1, 1)
+    assert lookup_emails(services, subscription.id) == set(addresses(3)) - {removed}
+    assert reconcile(services).markers == 0
+
+
+def test_an_interrupted_full_sweep_resumes_where_it_stopped(services: Services) -> None:
+    subscriptions = [make_subscription(services) for _ in range(3)]
+    for n, subscription in enumerate(subscriptions):
+        assign_emails(services, subscription, [f"user{n}@contoso.com"])
+    full_sweep(services)
+    table = lookup_table(services)
+    for n, subscription in enumerate(subscriptions):
+        table.delete_entity(*lookup_key(f"user{n}@contoso.com", subscription.id))
+    start_full_sweep(services)
+
+    first = reconcile(services, max_sweep_steps=2)
+    assert (first.sweep_steps, first.written, first.sweep_finished) == (2, 2, False)
+    repaired = {s.id for n, s in enumerate(subscriptions) if lookup_emails(services, s.id)}
+    assert len(repaired) == 2
+    second = reconcile(services)
+    assert second.sweep_finished and second.written == 1  # only the partition not yet swept
+    for n, subscription in enumerate(subscriptions):
+        assert lookup_emails(services, subscription.id) == {f"user{n}@contoso.com"}
+    assert reconcile(services).sweep_steps == 0  # the next sweep is a day away
