@@ -30,6 +30,9 @@ param entraClientId string
 @minLength(1)
 param addinClientId string
 
+@description('Optional. Application ID URI of the add-in API (ADDIN_APP_ID_URI), e.g. api://addin.example.com/<client id> for Office SSO; add-in tokens may carry it as their audience. Empty: only api://<client id> and the client id.')
+param addinAppIdUri string = ''
+
 @description('Optional. Authority of the portal sign-in (ENTRA_AUTHORITY). The default admits work and school accounts of any tenant.')
 param entraAuthority string = 'https://login.microsoftonline.com/organizations'
 
@@ -189,6 +192,7 @@ module functionApp 'modules/functionapp.bicep' = {
     entraClientId: entraClientId
     entraAuthority: entraAuthority
     addinClientId: addinClientId
+    addinAppIdUri: addinAppIdUri
     portalOrigin: portalOrigin
     corsAllowedOrigins: corsAllowedOrigins
     licenseSigningKeyNext: licenseSigningKeyNext

@@ -57,6 +57,9 @@ param entraAuthority string
 @description('Required. Application (client) id of the add-in app registration, the audience of add-in tokens (ADDIN_CLIENT_ID).')
 param addinClientId string
 
+@description('Optional. Application ID URI of the add-in API (ADDIN_APP_ID_URI). Empty: only api://<client id> and the client id.')
+param addinAppIdUri string = ''
+
 @description('Optional. Origin of the portal (PORTAL_ORIGIN). Empty: the origin of the app itself, https://<default host name>.')
 param portalOrigin string = ''
 
@@ -206,6 +209,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     ENTRA_CLIENT_ID: entraClientId
     ENTRA_AUTHORITY: entraAuthority
     ADDIN_CLIENT_ID: addinClientId
+    ADDIN_APP_ID_URI: addinAppIdUri
     ACS_ENDPOINT: acsEndpoint
     EMAIL_SENDER: emailSender
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
