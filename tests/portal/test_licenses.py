@@ -1,6 +1,6 @@
 """The Licenses section of a subscription, as its owner and a view-only delegate use it: assign
 by pasting addresses, the all-or-nothing refusal, search and filters, CSV import and export,
-reassign, edit label, remove one or several, and a page of 1,000 licenses."""
+reassign, edit label, shared mailboxes, remove one or several, and a page of 1,000 licenses."""
 
 from __future__ import annotations
 
@@ -260,8 +260,8 @@ def test_remove_one_remove_several_reassign_and_edit_label(
     expect(row(page, "dan@contoso.com")).to_have_count(0)
 
     page.get_by_role("button", name="More actions for erin@contoso.com").click()
-    page.get_by_role("menuitem", name="Edit label").click()
-    edit = page.get_by_role("dialog", name="Edit label")
+    page.get_by_role("menuitem", name="Edit", exact=True).click()
+    edit = page.get_by_role("dialog", name="Edit license")
     expect(edit.get_by_label("Label")).to_have_value("Sales")
     edit.get_by_label("Label").fill("Marketing")
     edit.get_by_role("button", name="Save").click()
@@ -269,6 +269,48 @@ def test_remove_one_remove_several_reassign_and_edit_label(
     (item,) = licensed(page, subscription_id)
     assert (item["email"], item["label"]) == ("erin@contoso.com", "Marketing")
     screenshot(page, "licenses-after-changes")
+
+
+def test_shared_mailbox_marked_on_assign_shown_in_the_row_and_unmarked_by_edit(
+    portal: Portal, check_accessibility, screenshot
+) -> None:
+    page, subscription_id = open_licenses(portal, quantity=5)
+    page.get_by_role("button", name="Assign licenses", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Assign licenses")
+    dialog.get_by_label("Email addresses").fill("sales@contoso.com")
+    shared = dialog.get_by_role("checkbox", name="Shared mailbox")
+    expect(shared).not_to_be_checked()
+    expect(shared).to_have_accessible_description(
+        "For a shared mailbox: people who can open it use the add-in without a license of their own"
+    )
+    shared.check()
+    check_accessibility(page)
+    screenshot(page, "licenses-assign-shared-mailbox")
+    dialog.get_by_role("button", name="Assign", exact=True).click()
+    expect(toast(page, "1 license assigned; welcome email sent")).to_be_visible()
+    expect(row(page, "sales@contoso.com").get_by_text("Shared mailbox", exact=True)).to_be_visible()
+    (item,) = licensed(page, subscription_id)
+    assert (item["email"], item["shared_mailbox"]) == ("sales@contoso.com", True)
+
+    # A person's license carries no badge.
+    assign(page, subscription_id, ["ann@contoso.com"])
+    page.reload()
+    expect(row(page, "ann@contoso.com")).to_be_visible()
+    expect(row(page, "ann@contoso.com").get_by_text("Shared mailbox", exact=True)).to_have_count(0)
+
+    page.get_by_role("button", name="More actions for sales@contoso.com").click()
+    page.get_by_role("menuitem", name="Edit", exact=True).click()
+    edit = page.get_by_role("dialog", name="Edit license")
+    box = edit.get_by_role("checkbox", name="Shared mailbox")
+    expect(box).to_be_checked()
+    box.uncheck()
+    edit.get_by_role("button", name="Save").click()
+    expect(toast(page, "License of sales@contoso.com saved")).to_be_visible()
+    expect(row(page, "sales@contoso.com").get_by_text("Shared mailbox", exact=True)).to_have_count(0)
+    shared_marks = {item["email"]: item["shared_mailbox"] for item in licensed(page, subscription_id)}
+    assert shared_marks == {"ann@contoso.com": False, "sales@contoso.com": False}
+    expect(page.locator(".fui-Toast")).to_have_count(0)
+    check_accessibility(page)
 
 
 def test_a_delegate_with_only_view_sees_the_licenses_but_cannot_assign(

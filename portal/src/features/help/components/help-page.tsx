@@ -110,18 +110,28 @@ const TOPICS: Topic[] = [
       <>
         <p>
           SecureMailMerge works from shared mailboxes. A person sending from a shared mailbox is
-          licensed when they hold a license themselves, or when the shared mailbox holds one that is
-          marked as a shared mailbox.
+          licensed when they hold a license themselves, or when the shared mailbox holds a license
+          marked <strong>Shared mailbox</strong>: people who can open it then use the add-in without
+          a license of their own.
         </p>
         <H2>License a shared mailbox</H2>
         <ol>
           <li>Open the subscription and choose <strong>Assign licenses</strong>.</li>
           <li>Enter the shared mailbox's address (for example sales@contoso.com).</li>
-          <li>Mark the license as a shared mailbox.</li>
+          <li>
+            Tick <strong>Shared mailbox</strong>, then choose <strong>Assign</strong>.
+          </li>
         </ol>
         <p>
-          Everyone in your organization's email domain who sends from that mailbox is then licensed
-          for it. People of other domains are not.
+          The license shows a <strong>Shared mailbox</strong> badge in the list. To mark or unmark a
+          license already assigned, choose <strong>Edit</strong> in its row&apos;s menu. In a CSV
+          import, a third column <code>shared_mailbox</code> of <code>true</code> does the same.
+        </p>
+        <H2>Who is covered</H2>
+        <p>
+          People of your organization&apos;s email domain who open the shared mailbox are licensed
+          for it; people of other domains are not. Reassigning the license to another address
+          removes the mark, since it described the old address.
         </p>
       </>
     ),

@@ -7,6 +7,8 @@ export type AssignResult = Schemas["AssignResult"];
 export interface AssignLicensesInput {
   emails: string[];
   label?: string;
+  /** Licenses a shared mailbox: people who can open it use the add-in without a license of their own. */
+  sharedMailbox?: boolean;
 }
 
 /** All or nothing: 409 `not_enough_seats` (with `available`, `requested`) assigns none. */
@@ -17,7 +19,7 @@ export async function assignLicenses(
   return unwrap(
     client.POST("/api/subscriptions/{subscription_id}/licenses", {
       params: { path: { subscription_id: subscriptionId } },
-      body: { emails: input.emails, label: input.label || null },
+      body: { emails: input.emails, label: input.label || null, shared_mailbox: input.sharedMailbox ?? false },
     }),
   );
 }

@@ -6,13 +6,14 @@ export interface LabelLicenseInput {
   email: string;
   /** Blank or null clears the label. */
   label: string | null;
+  sharedMailbox: boolean;
 }
 
 export async function labelLicense(subscriptionId: string, input: LabelLicenseInput): Promise<License> {
   return unwrap(
     client.PATCH("/api/subscriptions/{subscription_id}/licenses/{email}", {
       params: { path: { subscription_id: subscriptionId, email: input.email } },
-      body: { label: input.label?.trim() || null },
+      body: { label: input.label?.trim() || null, shared_mailbox: input.sharedMailbox },
     }),
   );
 }

@@ -1,5 +1,6 @@
 import {
   Button,
+  Checkbox,
   Dialog,
   DialogActions,
   DialogBody,
@@ -24,7 +25,7 @@ import { TOASTER_ID } from "@/app/provider";
 import { ProblemMessageBar } from "@/components/problem-message-bar";
 import { isProblem, type Subscription } from "@/lib/api-client";
 import { useAssignLicenses } from "../api/assign-licenses";
-import { assignedMessage, availableMessage, licenses } from "../lib/messages";
+import { assignedMessage, availableMessage, licenses, SHARED_MAILBOX_HINT } from "../lib/messages";
 import { parseAddresses, type InvalidAddress } from "../lib/parse-addresses";
 import { NotEnoughSeats } from "./not-enough-seats";
 
@@ -75,6 +76,7 @@ export function AssignLicensesDialog({
   const [open, setOpen] = useState(false);
   const [text, setText] = useState("");
   const [label, setLabel] = useState("");
+  const [sharedMailbox, setSharedMailbox] = useState(false);
   const [checked, setChecked] = useState(false);
   const assign = useAssignLicenses(subscription.id);
   const { dispatchToast } = useToastController(TOASTER_ID);
@@ -113,6 +115,7 @@ export function AssignLicensesDialog({
   function reset() {
     setText("");
     setLabel("");
+    setSharedMailbox(false);
     setChecked(false);
     assign.reset();
   }
@@ -122,7 +125,7 @@ export function AssignLicensesDialog({
     setChecked(true);
     if (parsed.invalid.length > 0 || parsed.addresses.length === 0 || tooMany) return;
     assign.mutate(
-      { emails: parsed.addresses, label: label.trim() || undefined },
+      { emails: parsed.addresses, label: label.trim() || undefined, sharedMailbox },
       {
         onSuccess: (result) => {
           const message = assignedMessage(result.assigned.length, result.already_assigned.length);
@@ -207,6 +210,13 @@ export function AssignLicensesDialog({
                 validationMessage={labelError}
               >
                 <Input value={label} maxLength={100} onChange={(_, data) => setLabel(data.value)} />
+              </Field>
+              <Field hint={SHARED_MAILBOX_HINT}>
+                <Checkbox
+                  label="Shared mailbox"
+                  checked={sharedMailbox}
+                  onChange={(_, data) => setSharedMailbox(data.checked === true)}
+                />
               </Field>
               {notEnough ? (
                 <NotEnoughSeats

@@ -1,5 +1,6 @@
 import {
   Button,
+  Checkbox,
   Dialog,
   DialogActions,
   DialogBody,
@@ -25,7 +26,7 @@ import type { License } from "../api/get-licenses";
 import { useLabelLicense } from "../api/label-license";
 import { useReassignLicense } from "../api/reassign-license";
 import { useUnassignLicenses } from "../api/unassign-licenses";
-import { licenses } from "../lib/messages";
+import { licenses, SHARED_MAILBOX_HINT } from "../lib/messages";
 import { addressProblem } from "../lib/parse-addresses";
 
 const useStyles = makeStyles({
@@ -167,8 +168,8 @@ export function ReassignDialog({
   );
 }
 
-/** Edit label: set, change or clear (blank) a license's label. */
-export function EditLabelDialog({
+/** Edit: set, change or clear (blank) a license's label, and mark it as a shared mailbox's. */
+export function EditLicenseDialog({
   subscriptionId,
   license,
   onClose,
@@ -179,12 +180,13 @@ export function EditLabelDialog({
 }) {
   const styles = useStyles();
   const [label, setLabel] = useState(license.label ?? "");
+  const [sharedMailbox, setSharedMailbox] = useState(license.shared_mailbox === true);
   const relabel = useLabelLicense(subscriptionId);
   const toast = useSuccessToast();
   const fieldMessage = isProblem(relabel.error, 422) ? relabel.error.fieldError("label") : undefined;
   return (
     <FormDialog
-      title="Edit label"
+      title="Edit license"
       open
       onOpenChange={(open) => {
         if (!open) onClose();
@@ -193,10 +195,10 @@ export function EditLabelDialog({
       pending={relabel.isPending}
       onSubmit={() =>
         relabel.mutate(
-          { email: license.email, label },
+          { email: license.email, label, sharedMailbox },
           {
             onSuccess: (saved) => {
-              toast(saved.label ? `Label of ${saved.email} saved` : `Label of ${saved.email} removed`);
+              toast(`License of ${saved.email} saved`);
               onClose();
             },
           },
@@ -214,7 +216,17 @@ export function EditLabelDialog({
       >
         <Input value={label} maxLength={100} onChange={(_, data) => setLabel(data.value)} />
       </Field>
-      <ProblemMessageBar error={fieldMessage ? undefined : relabel.error} shownFields={["label"]} />
+      <Field hint={SHARED_MAILBOX_HINT}>
+        <Checkbox
+          label="Shared mailbox"
+          checked={sharedMailbox}
+          onChange={(_, data) => setSharedMailbox(data.checked === true)}
+        />
+      </Field>
+      <ProblemMessageBar
+        error={fieldMessage ? undefined : relabel.error}
+        shownFields={["label", "shared_mailbox"]}
+      />
     </FormDialog>
   );
 }

@@ -24,7 +24,7 @@ import { useLicenses, type License, type LicenseStatus } from "../api/get-licens
 import { availableMessage } from "../lib/messages";
 import { AssignLicensesDialog } from "./assign-licenses-dialog";
 import { ImportCsvDialog } from "./import-csv-dialog";
-import { EditLabelDialog, ReassignDialog, RemoveLicensesDialog } from "./license-dialogs";
+import { EditLicenseDialog, ReassignDialog, RemoveLicensesDialog } from "./license-dialogs";
 import {
   LicensesTable,
   sortLicenses,
@@ -427,7 +427,7 @@ export function LicensesSection({ subscription }: { subscription: Subscription }
         />
       ) : null}
       {dialog?.kind === "label" ? (
-        <EditLabelDialog
+        <EditLicenseDialog
           subscriptionId={subscription.id}
           license={dialog.license}
           onClose={() => setDialog(null)}

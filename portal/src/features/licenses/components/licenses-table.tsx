@@ -60,6 +60,7 @@ const useStyles = makeStyles({
   select: { width: "44px" },
   actions: { width: "52px" },
   email: { overflowWrap: "anywhere", fontWeight: tokens.fontWeightSemibold },
+  shared: { marginInlineStart: tokens.spacingHorizontalS, verticalAlign: "middle" },
   muted: { color: tokens.colorNeutralForeground3 },
   date: { whiteSpace: "nowrap", fontVariantNumeric: "tabular-nums" },
   hidden: {
@@ -118,6 +119,11 @@ const LicenseRow = memo(function LicenseRow({
       ) : null}
       <TableCell>
         <Text className={styles.email}>{license.email}</Text>
+        {license.shared_mailbox ? (
+          <Badge className={styles.shared} appearance="tint" color="informative" shape="rounded">
+            Shared mailbox
+          </Badge>
+        ) : null}
       </TableCell>
       <TableCell>
         {license.label ? license.label : <Text className={styles.muted}>—</Text>}
@@ -272,7 +278,7 @@ export function LicensesTable({
               Reassign
             </MenuItem>
             <MenuItem icon={<TagRegular />} onClick={() => act("label")}>
-              Edit label
+              Edit
             </MenuItem>
             <MenuItem icon={<DeleteRegular />} onClick={() => act("remove")}>
               Remove

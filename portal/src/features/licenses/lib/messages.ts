@@ -27,3 +27,6 @@ export function notEnoughSeatsMessage(requested: number, available: number): str
 export function availableMessage(available: number, quantity: number): string {
   return `${available.toLocaleString("en-US")} of ${licenses(quantity)} available`;
 }
+
+export const SHARED_MAILBOX_HINT =
+  "For a shared mailbox: people who can open it use the add-in without a license of their own";
