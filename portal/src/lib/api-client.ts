@@ -82,36 +82,6 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
   return result.data as T;
 }
 
-/**
- * JSON from an endpoint of API.md that the generated types do not describe yet (the
- * regenerated schema replaces these calls with `client`).
- */
-export async function requestJson<T>(
-  path: string,
-  init: { method?: string; body?: unknown } = {},
-): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method: init.method ?? "GET",
-      credentials: "same-origin",
-      headers: init.body === undefined ? {} : { "Content-Type": "application/json" },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-  } catch {
-    throw new ApiProblem(0, {});
-  }
-  const text = await response.text();
-  let body: unknown = undefined;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) throw toProblem(response.status, body);
-  return body as T;
-}
-
 export function isProblem(error: unknown, status?: number, code?: string): error is ApiProblem {
   return (
     error instanceof ApiProblem &&

@@ -1,13 +1,10 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import { requestJson } from "@/lib/api-client";
+import { client, unwrap, type Schemas } from "@/lib/api-client";
 
-export interface PortalConfig {
-  local_mode: boolean;
-  sign_in: string[];
-}
+export type PortalConfig = Schemas["PortalConfig"];
 
 export async function getPortalConfig(): Promise<PortalConfig> {
-  return requestJson<PortalConfig>("/api/portal-config");
+  return unwrap(client.GET("/api/portal-config"));
 }
 
 export function getPortalConfigQueryOptions() {

@@ -1,9 +1,10 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import { requestJson } from "@/lib/api-client";
-import type { Pricing } from "@/lib/pricing";
+import { client, unwrap, type Schemas } from "@/lib/api-client";
+
+export type Pricing = Schemas["PricingView"];
 
 export async function getPricing(): Promise<Pricing> {
-  return requestJson<Pricing>("/api/pricing");
+  return unwrap(client.GET("/api/pricing"));
 }
 
 export function getPricingQueryOptions() {
