@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.portal.conftest import Portal
+
+
+def setup_step(page: Page, name: str) -> Locator:
+    return page.get_by_role("listitem").filter(has=page.get_by_role("link", name=name))
 
 
 def test_buy_through_the_local_checkout_and_land_on_the_new_subscription(
@@ -43,6 +47,8 @@ def test_buy_through_the_local_checkout_and_land_on_the_new_subscription(
     expect(page.get_by_text("Active", exact=True)).to_be_visible()
     expect(page.get_by_text("0 of 12 licenses assigned")).to_be_visible()
     expect(page.get_by_role("heading", name="Finish setting up")).to_be_visible()
+    # Bought with a name of its own: nothing left to name.
+    expect(setup_step(page, "Name it").get_by_label("Done")).to_be_visible()
     expect(page.get_by_role("tab", name="Licenses")).to_be_visible()
     expect(page.get_by_role("tab", name="Billing")).to_be_visible()
     check_accessibility(page)
@@ -110,3 +116,34 @@ def test_a_canceled_checkout_says_nothing_was_charged(portal: Portal) -> None:
 
     page.wait_for_url("**/purchase?canceled=1")
     expect(page.get_by_text("Checkout canceled; nothing was charged")).to_be_visible()
+
+
+def test_the_setup_list_ticks_the_name_once_renamed_and_every_section_fits_390_px(
+    portal: Portal, check_accessibility
+) -> None:
+    page = portal.signed_in_page("it@contoso.com", "Ida Tran")
+    page.set_viewport_size({"width": 390, "height": 844})
+    # Bought without a name: the checkout names it after the owner's domain.
+    portal.buy(page, quantity=5)
+    expect(page.get_by_role("heading", name="contoso.com", level=1)).to_be_visible()
+    name_step = setup_step(page, "Name it")
+    expect(name_step).to_be_visible()
+    expect(name_step.get_by_label("Done")).to_have_count(0)
+    expect(setup_step(page, "Assign licenses").get_by_label("Done")).to_have_count(0)
+
+    # Every section's tab is on screen without scrolling sideways.
+    tabs = page.get_by_role("tab")
+    expect(tabs).to_have_count(6)
+    for index in range(6):
+        box = tabs.nth(index).bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, tabs.nth(index).inner_text()
+    page.get_by_role("tab", name="Activity").click()
+    expect(page.get_by_role("tab", name="Activity")).to_have_attribute("aria-selected", "true")
+    check_accessibility(page)
+
+    name_step.get_by_role("link", name="Name it").click()
+    page.get_by_label("Subscription name").fill("Fabrikam")
+    page.get_by_role("button", name="Save name").click()
+    expect(page.get_by_role("heading", name="Fabrikam", level=1)).to_be_visible()
+    expect(name_step.get_by_label("Done")).to_be_visible()

@@ -3,17 +3,29 @@ import {
   CardHeader,
   Link,
   makeStyles,
+  mergeClasses,
   Text,
   tokens,
 } from "@fluentui/react-components";
 import { CheckmarkCircleFilled, CircleRegular } from "@fluentui/react-icons";
 import type { SectionId } from "@/features/subscriptions/sections";
+import { isNamed } from "@/features/subscriptions/utils/default-name";
 import type { Subscription } from "@/lib/api-client";
 
 const useStyles = makeStyles({
   card: { marginBottom: tokens.spacingVerticalL, maxWidth: "40rem" },
-  list: { listStyleType: "none", margin: 0, padding: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
-  item: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalS },
+  heading: { margin: 0 },
+  list: {
+    listStyleType: "none",
+    margin: 0,
+    padding: 0,
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalS,
+  },
+  item: { display: "flex", alignItems: "flex-start", gap: tokens.spacingHorizontalS },
+  // The icon sits on the first line of its text, and keeps its size when the text wraps.
+  icon: { flexShrink: 0, fontSize: "20px", height: tokens.lineHeightBase300 },
   done: { color: tokens.colorPaletteGreenForeground1 },
   todo: { color: tokens.colorNeutralForeground3 },
 });
@@ -32,7 +44,7 @@ export function FinishSetup({
       label: "Name it",
       hint: "e.g. after the client or department",
       section: "settings",
-      done: false,
+      done: isNamed(subscription),
     },
     {
       label: "Assign licenses",
@@ -51,7 +63,7 @@ export function FinishSetup({
     <Card className={styles.card} appearance="filled-alternative">
       <CardHeader
         header={
-          <Text as="h2" size={500} weight="semibold">
+          <Text as="h2" size={500} weight="semibold" className={styles.heading}>
             Finish setting up
           </Text>
         }
@@ -60,9 +72,9 @@ export function FinishSetup({
         {steps.map((step) => (
           <li key={step.section} className={styles.item}>
             {step.done ? (
-              <CheckmarkCircleFilled className={styles.done} aria-label="Done" />
+              <CheckmarkCircleFilled className={mergeClasses(styles.icon, styles.done)} aria-label="Done" />
             ) : (
-              <CircleRegular className={styles.todo} aria-hidden="true" />
+              <CircleRegular className={mergeClasses(styles.icon, styles.todo)} aria-hidden="true" />
             )}
             <Text>
               <Link

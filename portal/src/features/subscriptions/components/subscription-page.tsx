@@ -33,7 +33,8 @@ const useStyles = makeStyles({
   tabs: {
     marginBlock: tokens.spacingVerticalL,
     borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
-    overflowX: "auto",
+    // On a narrow screen the sections wrap onto a second row rather than scroll out of sight.
+    flexWrap: "wrap",
   },
   panel: { paddingBlock: tokens.spacingVerticalM },
   notice: { marginBottom: tokens.spacingVerticalM },
