@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueClient, QueueServiceClient
 
 from shared.email import outbox
@@ -456,3 +457,59 @@ def test_a_message_that_names_no_outbox_row_is_refused(
 def test_an_unknown_template_is_refused_when_the_row_is_built(clock: Clock) -> None:
     with pytest.raises(ValueError, match="unknown email template"):
         outbox_row(PARTITION, to=TO, template="nope", params={}, now=clock())
+
+
+# --- due rows only, the daily pass and retention ---------------------------------------------
+
+
+def test_between_daily_passes_the_sweep_reads_only_due_pointers(
+    services: Services, clock: Clock
+) -> None:
+    assert sweep(services) == 0  # the first sweep runs the day's pass: nothing to find
+    forgotten = write_row(services, clock)  # committed, never enqueued, no pointer
+    clock.advance(SWEEP_GRACE + timedelta(seconds=1))
+    assert sweep(services) == 0  # the table is not scanned
+    pointed = write_row(services, clock)
+    outbox.mark_due(services, pointed, clock() + SWEEP_GRACE)
+    assert sweep(services) == 0  # not due yet
+    clock.advance(SWEEP_GRACE + timedelta(seconds=1))
+    assert sweep(services) == 1
+    (message,) = receive_all(email_queue(services))
+    assert OutboxEntry.from_message(message) == pointed
+    assert deliver(services, mailbox(services), message) is OutboxStatus.SENT
+    assert sweep(services) == 0  # the pointer is gone
+
+    clock.advance(outbox.PASS_INTERVAL)
+    assert sweep(services) == 1  # the next daily pass is the backstop
+    assert [OutboxEntry.from_message(m) for m in receive_all(email_queue(services))] == [forgotten]
+
+
+def test_an_interrupted_daily_pass_resumes_and_sent_rows_go_after_retention(
+    services: Services, clock: Clock
+) -> None:
+    table = services.storage.table(SUBSCRIPTIONS_TABLE)
+    entries = []
+    for number in range(3):
+        entity, entry = outbox_row(
+            f"sub-{number}", to=TO, template="welcome", params=WELCOME, now=clock()
+        )
+        table.create_entity(entity)
+        entries.append(entry)
+    sent = write_row(services, clock)
+    deliver(services, mailbox(services), sent.to_message())
+    clock.advance(SWEEP_GRACE + timedelta(seconds=1))
+
+    # Partitions in key order: sub-0, sub-0001 (its row sent), sub-1, sub-2.
+    assert sweep(services, max_pass_steps=2) == 1
+    assert sweep(services) == 2  # the partitions not yet passed, and no other
+    swept = {OutboxEntry.from_message(m) for m in receive_all(email_queue(services))}
+    assert swept == set(entries)
+    assert row(services, sent)["status"] == OutboxStatus.SENT
+
+    clock.advance(outbox.SENT_RETENTION - SWEEP_GRACE - timedelta(seconds=2))
+    sweep(services)
+    assert row(services, sent)["status"] == OutboxStatus.SENT  # seven days are not past yet
+    clock.advance(outbox.PASS_INTERVAL)
+    sweep(services)
+    with pytest.raises(ResourceNotFoundError):
+        row(services, sent)
