@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     email_sender: str | None = Field(default=None, alias="EMAIL_SENDER")
 
     session_secret: SecretStr | None = Field(default=None, alias="SESSION_SECRET")
+    # Activity rows older than this go in the daily sweep (docs/data-model.md).
+    activity_retention_days: int = Field(default=400, ge=1, alias="ACTIVITY_RETENTION_DAYS")
 
     # ES256 keys of license certificates (PEM). NEXT is published before it signs, PREVIOUS
     # (one or more PEM blocks) stays published after it stopped: docs/deploy.md, rotation.

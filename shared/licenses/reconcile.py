@@ -11,9 +11,9 @@ Its work grows with what changed, not with what is stored:
    partition) per step, its position kept in the row `~sweep/state` so that the next
    invocation resumes where this one stopped: first every subscription partition (open
    assignments older than BATCH_TIMEOUT rolled back, the look-up rows of its committed seats
-   written, the count corrected), then every look-up partition (rows whose seat or whose
-   auto-assign domain is gone deleted). Each query names its PartitionKey, or a range of
-   them to find the next partition.
+   written, the count corrected, activity older than ACTIVITY_RETENTION_DAYS deleted), then
+   every look-up partition (rows whose seat or whose auto-assign domain is gone deleted).
+   Each query names its PartitionKey, or a range of them to find the next partition.
 
 A stale look-up row is deleted only under the ETag it was read with, after its seat was found
 missing: a row written after that read is newer news. A count is corrected under the ETag of
@@ -53,8 +53,15 @@ from shared.licenses.seats import BATCH_TIMEOUT, rollback_batch
 from shared.licenses.sync import WORK_PARTITION, parse_work_key
 from shared.services import Services
 from shared.storage.keys import decode_key
-from shared.subscriptions.model import RECORD_ROW, Subscription
+from shared.subscriptions.activity import activity_row
+from shared.subscriptions.model import (
+    ACTIVITY_PREFIX,
+    RECORD_ROW,
+    Subscription,
+    prefix_upper_bound,
+)
 from shared.subscriptions.store import (
+    MAX_TRANSACTION_OPERATIONS,
     ConcurrentChange,
     get_subscription,
     record_update,
@@ -90,6 +97,7 @@ class Report:
     counts_corrected: int = 0
     markers: int = 0
     sweep_steps: int = 0
+    activity_expired: int = 0
     sweep_finished: bool = False
 
 
@@ -122,7 +130,14 @@ def full_sweep(services: Services) -> Report:
     total = Report()
     while not total.sweep_finished:
         report = reconcile(services, budget_seconds=3600.0)
-        for name in ("written", "deleted", "rolled_back", "counts_corrected", "sweep_steps"):
+        for name in (
+            "written",
+            "deleted",
+            "rolled_back",
+            "counts_corrected",
+            "sweep_steps",
+            "activity_expired",
+        ):
             setattr(total, name, getattr(total, name) + getattr(report, name))
         total.sweep_finished = report.sweep_finished
     return total
@@ -353,7 +368,39 @@ def _subscription_step(services: Services, state: dict[str, Any], report: Report
         state.update(phase=Phase.LOOKUP, after="", partition="", token="")
         return
     repair_subscription(services, row["PartitionKey"], report)
+    report.activity_expired += expire_activity(services, row["PartitionKey"])
     state["after"] = row["PartitionKey"]
+
+
+def expire_activity(services: Services, subscription_id: str) -> int:
+    """Delete the partition's activity rows older than the retention (a key range: the keys
+    invert time, so the oldest rows sort last)."""
+    days = services.settings.activity_retention_days
+    cutoff = services.clock() - timedelta(days=days)
+    boundary = activity_row(subscription_id, at=cutoff, actor="", action="")["RowKey"]
+    boundary = boundary.rpartition("|")[0] + "|"
+    table = subscriptions_table(services)
+    rows = table.query_entities(
+        "PartitionKey eq @pk and RowKey ge @low and RowKey lt @high",
+        parameters={
+            "pk": subscription_id,
+            "low": boundary,
+            "high": prefix_upper_bound(ACTIVITY_PREFIX),
+        },
+        select=["PartitionKey", "RowKey"],
+        results_per_page=MAX_TRANSACTION_OPERATIONS,
+    )
+    expired = 0
+    for page in rows.by_page():
+        keys = [{"PartitionKey": r["PartitionKey"], "RowKey": r["RowKey"]} for r in page]
+        if keys:
+            table.submit_transaction([("delete", key) for key in keys])
+            expired += len(keys)
+    if expired:
+        logger.info(
+            "deleted %d activity rows of %s older than %d days", expired, subscription_id, days
+        )
+    return expired
 
 
 def _lookup_step(services: Services, state: dict[str, Any], report: Report) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from azure.core.exceptions import ServiceRequestError
@@ -15,8 +16,10 @@ from shared.licenses.seats import unassign
 from shared.licenses.sync import handle_sync_message, sync_subscription
 from shared.services import Services
 from shared.storage.clients import EMAIL_QUEUE
+from shared.subscriptions.activity import activity_row, list_activity
 from shared.subscriptions.model import Status
-from shared.subscriptions.store import get_subscription
+from shared.subscriptions.store import get_subscription, subscriptions_table
+from tests.conftest import Clock
 from tests.factories import change_record, make_subscription
 from tests.shared.licenses.helpers import (
     ACTOR,
@@ -165,3 +168,24 @@ def test_an_interrupted_full_sweep_resumes_where_it_stopped(services: Services) 
     for n, subscription in enumerate(subscriptions):
         assert lookup_emails(services, subscription.id) == {f"user{n}@contoso.com"}
     assert reconcile(services).sweep_steps == 0  # the next sweep is a day away
+
+
+def test_the_daily_sweep_deletes_activity_past_its_retention_and_keeps_the_rest(
+    services: Services, clock: Clock
+) -> None:
+    subscription = make_subscription(services)
+    days = services.settings.activity_retention_days
+    table = subscriptions_table(services)
+    for age in (days + 30, days + 1, days - 1, 0):
+        table.create_entity(
+            activity_row(
+                subscription.id, at=clock() - timedelta(days=age), actor=ACTOR, action="test"
+            )
+        )
+    report = full_sweep(services)
+    assert report.activity_expired == 2
+    kept = list_activity(services, subscription.id, 100, None).items
+    assert sorted(item.at for item in kept if item.action == "test") == [
+        clock() - timedelta(days=days - 1),
+        clock(),
+    ]
