@@ -24,7 +24,16 @@ def test_two_hundred_subscriptions_listed_and_searched_by_name(
     table = page.get_by_role("table", name="Your subscriptions")
     # The header and 201 subscriptions; generous: the full suite shares two cores with it.
     expect(table.get_by_role("row")).to_have_count(202, timeout=45_000)
-    expect(page.get_by_text("201 subscriptions")).to_be_visible()
+    expect(
+        page.get_by_text("201 subscriptions · 0 of 1,025 licenses assigned", exact=True)
+    ).to_be_visible()
+    expect(page.get_by_text("Signed in as")).to_have_count(0)
+    # The Purchase button is centred on the title's line, as in the Microsoft 365 admin center.
+    title = page.get_by_role("heading", name="Your subscriptions", level=1).bounding_box()
+    purchase = page.get_by_role("main").get_by_role("link", name="Purchase").bounding_box()
+    assert title is not None and purchase is not None
+    centre = title["y"] + title["height"] / 2
+    assert abs(purchase["y"] + purchase["height"] / 2 - centre) <= 2, (title, purchase)
 
     page.get_by_role("searchbox", name="Search subscriptions by name").fill("fabri")
     expect(table.get_by_role("row")).to_have_count(2)

@@ -14,6 +14,7 @@ import { PageHeader } from "@/components/page-header";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { useSubscriptions } from "@/features/subscriptions/api/get-subscriptions";
 import { SubscriptionsTable } from "@/features/subscriptions/components/subscriptions-table";
+import { countOf, summary } from "@/features/subscriptions/utils/summary";
 import type { Me } from "@/lib/api-client";
 import { formatDate, permissionName } from "@/lib/format";
 
@@ -51,7 +52,7 @@ export function Dashboard({ me }: { me: Me }) {
     <>
       <PageHeader
         title="Your subscriptions"
-        description={`Signed in as ${me.email}`}
+        description={subscriptions.data?.length ? summary(subscriptions.data) : undefined}
         actions={
           <LinkButton to="/purchase" appearance="primary" icon={<CartRegular />}>
             Purchase
@@ -103,10 +104,11 @@ export function Dashboard({ me }: { me: Me }) {
               value={search}
               onChange={(_, data) => setSearch(data.value)}
             />
+            {/* The header counts them all; this names the matches while searching. */}
             <Text className={styles.count} aria-live="polite">
               {filtered.length === subscriptions.data.length
-                ? `${subscriptions.data.length} ${subscriptions.data.length === 1 ? "subscription" : "subscriptions"}`
-                : `${filtered.length} of ${subscriptions.data.length} subscriptions`}
+                ? ""
+                : `${filtered.length.toLocaleString("en-US")} of ${countOf(subscriptions.data.length, "subscription")}`}
             </Text>
           </div>
           {filtered.length === 0 ? (
