@@ -196,6 +196,23 @@ def accept_invitation(request: ApiRequest) -> SubscriptionView:
     return invitations.accept(request.services, request.principal, request.route("token"))
 
 
+@bp.route(route="api/me/invitations/{token_id}/accept", methods=["POST"])
+@endpoint(
+    summary="Accept one of the signed-in user's pending invitations by its id",
+    auth=Auth.USER,
+    response=SubscriptionView,
+    errors={
+        403: ("invitation_email_mismatch",),
+        404: ("not_found",),
+        409: ("already_owner", "already_administrator", CONCURRENT),
+        **INVITATION_CLOSED,
+    },
+)
+def accept_invitation_by_id(request: ApiRequest) -> SubscriptionView:
+    """Accept from the dashboard: `token_id` as `/api/me` lists it, never the link's secret."""
+    return invitations.accept_by_id(request.services, request.principal, request.route("token_id"))
+
+
 @bp.route(route="api/subscriptions/{subscription_id}/transfer", methods=["POST"])
 @endpoint(
     summary="Transfer ownership to an active administrator",

@@ -7,6 +7,7 @@ the row's (resent, or the invitation revoked) is unknown; an accepted one is use
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from shared.admins.model import (
     AdminStatus,
     invitation_index_key,
     invite_email_key,
+    plausible_id,
 )
 from shared.admins.rows import delete_directory_row, directory_row, submit_changes
 from shared.errors import Conflict, Forbidden, Gone, NotFound
@@ -116,13 +118,46 @@ def invitation_details(services: Services, token: str) -> InvitationDetails:
 
 def accept(services: Services, principal: Principal, token: str) -> SubscriptionView:
     """Bind the invitation to the signed-in user, whose email must be the invited one."""
+    return _accept(services, principal, lambda: _locate(services, token))
+
+
+def accept_by_id(services: Services, principal: Principal, token_id: str) -> SubscriptionView:
+    """Accept one of the invitations `/api/me` lists, by its `token_id` (the administrator id).
+
+    The same rules as accepting by the link; afterwards the link says `invitation_used`.
+    """
+    return _accept(services, principal, lambda: _locate_by_id(services, principal, token_id))
+
+
+def _locate_by_id(services: Services, principal: Principal, token_id: str) -> Administrator:
+    """The invitation with this id among those addressed to the signed-in user; 404 otherwise,
+    so that an id says nothing about other people's invitations."""
+    address = _normalized(principal.email)
+    if not address or not plausible_id(token_id):
+        raise NotFound("no such invitation")
+    pointers = services.storage.table(DIRECTORY_TABLE).query_entities(
+        "PartitionKey eq @pk", parameters={"pk": invite_email_key(address)}, select=["RowKey"]
+    )
+    for pointer in pointers:
+        subscription_id, _, admin_id = str(pointer["RowKey"]).partition("|")
+        if admin_id == token_id:
+            try:
+                return get_administrator(services, subscription_id, admin_id)
+            except NotFound:
+                break
+    raise NotFound("no such invitation")
+
+
+def _accept(
+    services: Services, principal: Principal, locate: Callable[[], Administrator]
+) -> SubscriptionView:
     user_id = principal.user_id
     if user_id is None:
         raise Forbidden("sign in with a Microsoft 365 work account to accept an invitation")
     now = services.clock()
 
     def attempt() -> tuple[Subscription, Administrator]:
-        admin = _locate(services, token)
+        admin = locate()
         if admin.status is AdminStatus.ACTIVE and admin.user_id == user_id:
             # Accepted already by this user, whose first try may have failed after the commit:
             # write the membership again so the subscription is listed, then say it is used.

@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 
 from shared.admins.invitations import pending_invitations_for
+from shared.admins.model import invite_email_key
 from shared.services import Services
+from shared.storage.clients import DIRECTORY_TABLE
 from shared.subscriptions.memberships import membership_ids, remove_membership
 from shared.subscriptions.model import Permission, Status
 from tests.api_client import ApiClient
@@ -379,3 +381,112 @@ def test_a_subscription_that_is_not_active_invites_and_resends_nobody(
     assert (resend.status_code, resend.json()["code"]) == (409, "subscription_not_active")
     assert len(invitation_tokens(api, services, COLLEAGUE)) == sent
     assert invitation_tokens(api, services, "stranger@outside.example") == []
+
+
+def waiting_id(client: ApiClient) -> str:
+    """The `token_id` of the one invitation `/api/me` lists for the client's user."""
+    (waiting,) = client.get("/api/me").json()["invitations"]
+    return str(waiting["token_id"])
+
+
+def test_accepting_from_the_dashboard_by_id_binds_the_colleague_and_uses_the_link(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, token, _ = invited
+    colleague = api.login(COLLEAGUE)
+    token_id = waiting_id(colleague)
+
+    response = colleague.post(f"/api/me/invitations/{token_id}/accept")
+
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert (view["id"], view["role"]) == (subscription_id, "administrator")
+    assert view["permissions"] == ["view", "assign"]
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "active"}
+    me = colleague.get("/api/me").json()
+    assert me["invitations"] == []
+    assert [s["id"] for s in me["subscriptions"]] == [subscription_id]
+    # The emailed link is used now, and the id is no longer a pending invitation.
+    for used in (
+        api.get(f"/api/invitations/{token}"),
+        colleague.post(f"/api/invitations/{token}/accept"),
+    ):
+        assert used.status_code == 410
+        assert used.json()["code"] == "invitation_used"
+    again = colleague.post(f"/api/me/invitations/{token_id}/accept")
+    assert again.status_code == 404
+    assert again.json()["code"] == "not_found"
+
+
+def test_accepting_by_id_after_the_link_was_used_is_not_found(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    _, token, _ = invited
+    colleague = api.login(COLLEAGUE)
+    token_id = waiting_id(colleague)
+    assert colleague.post(f"/api/invitations/{token}/accept").status_code == 200
+
+    response = colleague.post(f"/api/me/invitations/{token_id}/accept")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_an_id_accepts_only_an_invitation_addressed_to_the_signed_in_user(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, token, owner = invited
+    token_id = waiting_id(api.login(COLLEAGUE))
+
+    for other in (api.login("intruder@contoso.com"), owner):
+        response = other.post(f"/api/me/invitations/{token_id}/accept")
+        assert response.status_code == 404, response.text
+        assert response.json()["code"] == "not_found"
+    colleague = api.login(COLLEAGUE)
+    for bad in ("0" * len(token_id), token_id + "x", "a" * 5000, token, "%00" + token_id):
+        response = colleague.post(f"/api/me/invitations/{bad}/accept")
+        assert response.status_code in (400, 404), (bad, response.status_code, response.text)
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert api.fresh().post(f"/api/me/invitations/{token_id}/accept").status_code == 401
+    foreign_origin = colleague.post(
+        f"/api/me/invitations/{token_id}/accept", headers={"Origin": "https://evil.example"}
+    )
+    assert foreign_origin.status_code == 403
+    assert foreign_origin.json()["code"] == "origin_mismatch"
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "invited"}
+    assert colleague.post(f"/api/me/invitations/{token_id}/accept").status_code == 200
+
+
+def test_an_id_pointing_at_another_address_invitation_is_refused_by_its_row(
+    api: ApiClient, services: Services, invited: tuple[str, str, ApiClient]
+) -> None:
+    """A stray pointer under the intruder's address: the administrator row decides, as for
+    the link, and the invitation stays the colleague's."""
+    subscription_id, _, _ = invited
+    token_id = waiting_id(api.login(COLLEAGUE))
+    services.storage.table(DIRECTORY_TABLE).create_entity(
+        {
+            "PartitionKey": invite_email_key("intruder@contoso.com"),
+            "RowKey": f"{subscription_id}|{token_id}",
+        }
+    )
+
+    response = api.login("intruder@contoso.com").post(f"/api/me/invitations/{token_id}/accept")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "invitation_email_mismatch"
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "invited"}
+
+
+def test_an_expired_invitation_cannot_be_accepted_by_id(
+    api: ApiClient, services: Services, clock: Clock, invited: tuple[str, str, ApiClient]
+) -> None:
+    subscription_id, _, _ = invited
+    token_id = waiting_id(api.login(COLLEAGUE))
+    clock.advance(timedelta(days=14))
+
+    response = api.login(COLLEAGUE).post(f"/api/me/invitations/{token_id}/accept")
+
+    assert response.status_code == 410
+    assert response.json()["code"] == "invitation_expired"
+    assert admin_statuses(api, subscription_id) == {COLLEAGUE: "invited"}
