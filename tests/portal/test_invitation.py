@@ -105,3 +105,46 @@ def test_an_unknown_link_and_an_expired_one_say_what_happened(
     page.goto(f"/invitations/{token}")
     expect(page.get_by_role("heading", name="Invitation expired")).to_be_visible()
     expect(page.get_by_text("Ask the subscription's owner to resend")).to_be_visible()
+
+
+def test_the_invitee_accepts_from_the_dashboard_and_the_link_is_used_afterwards(
+    portal: Portal, invitation: tuple[str, str], check_accessibility, screenshot
+) -> None:
+    _, token = invitation
+    fabrikam = make_subscription(portal.services, "boss@fabrikam.com", name="Fabrikam")
+    boss = portal.api.login("boss@fabrikam.com")
+    response = boss.post(
+        f"/api/subscriptions/{fabrikam.id}/admins",
+        json={"email": COLLEAGUE, "permissions": ["billing"]},
+    )
+    assert response.status_code == 201, response.text
+    page = portal.signed_in_page(COLLEAGUE, "Cole League")
+    page.goto("/")
+
+    pending = page.get_by_role("region", name="Pending invitations")
+    expect(pending.get_by_text(f"{OWNER} invited you to administer Contoso")).to_be_visible()
+    expect(
+        pending.get_by_text("Permissions: View subscription, Assign/Unassign licenses")
+    ).to_be_visible()
+    expect(pending.get_by_role("button", name="Accept invitation")).to_have_count(2)
+    check_accessibility(page)
+    screenshot(page, "dashboard-invitations")
+
+    pending.get_by_role("button", name="Accept invitation to Contoso").click()
+
+    expect(page.locator(".fui-Toast").get_by_text("You now administer Contoso")).to_be_visible()
+    table = page.get_by_role("table", name="Your subscriptions")
+    expect(table.get_by_role("link", name="Contoso")).to_be_visible()
+    expect(table.get_by_role("row").filter(has_text="Contoso")).to_contain_text(
+        "Delegated administrator"
+    )
+    # The other invitation still waits; the accepted one is gone.
+    expect(pending.get_by_role("button", name="Accept invitation")).to_have_count(1)
+    expect(pending.get_by_role("button", name="Accept invitation to Fabrikam")).to_be_visible()
+    expect(page.locator(".fui-Toast")).to_have_count(0)
+    check_accessibility(page)
+
+    # The emailed link no longer works.
+    page.goto(f"/invitations/{token}")
+    expect(page.get_by_text("Invitation already used").first).to_be_visible()
+    assert portal.api.get(f"/api/invitations/{token}").status_code == 410

@@ -1,8 +1,5 @@
 import {
   makeStyles,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
   SearchBox,
   Text,
   tokens,
@@ -13,10 +10,10 @@ import { LinkButton } from "@/components/links";
 import { PageHeader } from "@/components/page-header";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { useSubscriptions } from "@/features/subscriptions/api/get-subscriptions";
+import { PendingInvitation } from "@/features/invitations/components/pending-invitation";
 import { SubscriptionsTable } from "@/features/subscriptions/components/subscriptions-table";
 import { countOf, summary } from "@/features/subscriptions/utils/summary";
 import type { Me } from "@/lib/api-client";
-import { formatDate, permissionName } from "@/lib/format";
 
 const useStyles = makeStyles({
   section: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
@@ -35,6 +32,7 @@ const useStyles = makeStyles({
   },
   search: { width: "100%", maxWidth: "22rem" },
   count: { color: tokens.colorNeutralForeground2 },
+  heading: { margin: 0 },
 });
 
 export function Dashboard({ me }: { me: Me }) {
@@ -61,21 +59,11 @@ export function Dashboard({ me }: { me: Me }) {
       />
       {me.invitations.length > 0 ? (
         <section className={styles.invitations} aria-labelledby="invitations-heading">
-          <Text as="h2" size={500} weight="semibold" id="invitations-heading">
+          <Text as="h2" size={500} weight="semibold" id="invitations-heading" className={styles.heading}>
             Pending invitations
           </Text>
           {me.invitations.map((invitation) => (
-            <MessageBar key={invitation.token_id} intent="info" layout="multiline">
-              <MessageBarBody>
-                <MessageBarTitle>
-                  {invitation.invited_by} invited you to administer {invitation.subscription_name}
-                </MessageBarTitle>
-                Permissions: {invitation.permissions.map(permissionName).join(", ")}. To accept,
-                open the invitation email sent to {me.email} and click{" "}
-                <strong>Accept invitation</strong> (the link works until{" "}
-                {formatDate(invitation.expires_at)}).
-              </MessageBarBody>
-            </MessageBar>
+            <PendingInvitation key={invitation.token_id} invitation={invitation} email={me.email} />
           ))}
         </section>
       ) : null}
@@ -87,7 +75,7 @@ export function Dashboard({ me }: { me: Me }) {
         <EmptyState
           icon={<KeyMultipleRegular />}
           title="You have no subscriptions yet"
-          description="Buy licenses for your organization or a client, then assign them to the people who use SecureMailMerge in Outlook. If someone invited you to manage their subscription, accept the invitation from its email."
+          description="Buy licenses for your organization or a client, then assign them to the people who use SecureMailMerge in Outlook. If someone invited you to manage their subscription, accept the invitation here or from its email."
           action={
             <LinkButton to="/purchase" appearance="primary" icon={<CartRegular />}>
               Purchase
