@@ -297,6 +297,7 @@ def test_shared_mailbox_marked_on_assign_shown_in_the_row_and_unmarked_by_edit(
     page.reload()
     expect(row(page, "ann@contoso.com")).to_be_visible()
     expect(row(page, "ann@contoso.com").get_by_text("Shared mailbox", exact=True)).to_have_count(0)
+    screenshot(page, "licenses-shared-mailbox")
 
     page.get_by_role("button", name="More actions for sales@contoso.com").click()
     page.get_by_role("menuitem", name="Edit", exact=True).click()

@@ -27,7 +27,8 @@ const useStyles = makeStyles({
     paddingBlock: tokens.spacingVerticalL,
   },
   icon: { fontSize: "48px", color: tokens.colorBrandForeground1 },
-  description: { maxWidth: "36rem", color: tokens.colorNeutralForeground2 },
+  title: { margin: 0 },
+  description: { maxWidth: "36rem", color: tokens.colorNeutralForeground2, textAlign: "center" },
 });
 
 export function LoadingState({ label = "Loading…" }: { label?: string }) {
@@ -64,7 +65,7 @@ export function EmptyState({
   return (
     <div className={styles.center}>
       {icon ? <span className={styles.icon} aria-hidden="true">{icon}</span> : null}
-      <Text as="h2" size={500} weight="semibold">
+      <Text as="h2" size={500} weight="semibold" className={styles.title}>
         {title}
       </Text>
       {description ? <Text className={styles.description}>{description}</Text> : null}

@@ -53,6 +53,7 @@ const useStyles = makeStyles({
     gap: tokens.spacingVerticalS,
   },
   titles: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXXS },
+  title: { margin: 0 },
   muted: { color: tokens.colorNeutralForeground2 },
   actions: { display: "flex", flexWrap: "wrap", alignItems: "center", gap: tokens.spacingHorizontalS },
   filters: {
@@ -267,7 +268,7 @@ export function LicensesSection({ subscription }: { subscription: Subscription }
     <section className={styles.section} aria-labelledby={headingId}>
       <div className={styles.header}>
         <div className={styles.titles}>
-          <Text as="h2" id={headingId} size={600} weight="semibold">
+          <Text as="h2" id={headingId} size={600} weight="semibold" className={styles.title}>
             Licenses
           </Text>
           <Text className={`${styles.muted} ${styles.numbers}`}>
