@@ -14,8 +14,12 @@ import { adminConsentUrl, normalizeTenant } from "@/lib/tenant";
 
 const useStyles = makeStyles({
   card: { maxWidth: "40rem", padding: tokens.spacingHorizontalXL, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
-  form: { display: "flex", flexWrap: "wrap", alignItems: "flex-end", gap: tokens.spacingHorizontalM },
+  form: { display: "flex", flexWrap: "wrap", alignItems: "flex-start", gap: tokens.spacingHorizontalM },
   field: { flexGrow: 1, minWidth: "14rem" },
+  // Level with the input rather than with the hint below it: past the field's label line.
+  submit: {
+    marginTop: `calc(${tokens.lineHeightBase300} + ${tokens.spacingVerticalXS} + ${tokens.spacingVerticalXXS})`,
+  },
   result: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
   link: { wordBreak: "break-all", fontFamily: tokens.fontFamilyMonospace },
   row: { display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalS, alignItems: "center" },
@@ -49,7 +53,7 @@ export function AdminConsentForm() {
         >
           <Input value={value} onChange={(_, data) => setValue(data.value)} autoComplete="off" />
         </Field>
-        <Button type="submit" appearance="primary">
+        <Button type="submit" appearance="primary" className={styles.submit}>
           Get the link
         </Button>
       </form>

@@ -13,6 +13,9 @@ const useStyles = makeStyles({
     gap: tokens.spacingVerticalM,
     lineHeight: tokens.lineHeightBase400,
     fontSize: tokens.fontSizeBase400,
+    // The column's gap spaces the blocks; the browser's own margins would double it.
+    "& > *": { marginBlock: 0 },
+    "& > h2": { marginTop: tokens.spacingVerticalL },
   },
   topics: {
     display: "grid",
