@@ -307,8 +307,12 @@ def test_shared_mailbox_marked_on_assign_shown_in_the_row_and_unmarked_by_edit(
     box.uncheck()
     edit.get_by_role("button", name="Save").click()
     expect(toast(page, "License of sales@contoso.com saved")).to_be_visible()
-    expect(row(page, "sales@contoso.com").get_by_text("Shared mailbox", exact=True)).to_have_count(0)
-    shared_marks = {item["email"]: item["shared_mailbox"] for item in licensed(page, subscription_id)}
+    expect(row(page, "sales@contoso.com").get_by_text("Shared mailbox", exact=True)).to_have_count(
+        0
+    )
+    shared_marks = {
+        item["email"]: item["shared_mailbox"] for item in licensed(page, subscription_id)
+    }
     assert shared_marks == {"ann@contoso.com": False, "sales@contoso.com": False}
     expect(page.locator(".fui-Toast")).to_have_count(0)
     check_accessibility(page)
