@@ -304,5 +304,5 @@ def sync_license_lookup(message: func.QueueMessage) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="30 */5 * * * *", run_on_startup=False)
 def reconcile_license_lookup(timer: func.TimerRequest) -> None:
-    """Bring the license look-up in line with the seats; undo assignments left half-written."""
+    """Repair what the work list names and take the daily full sweep a step further."""
     reconcile.reconcile(get_services())
