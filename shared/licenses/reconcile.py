@@ -27,7 +27,7 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -170,9 +170,23 @@ def _work_list(services: Services, report: Report) -> None:
                 finished = repair_address(services, subscription, subscription_id, email, pending)
                 report.written += finished == _WRITTEN
                 report.deleted += finished == _DELETED
-            if finished is not False:
+            if finished is not False and not (
+                email is not None and _may_still_be_running(services, marker)
+            ):
                 delete_if_unchanged(services, marker)
                 report.markers += 1
+
+
+# An address's marker is written before the change it guards (unassign, reassign), so it may
+# be read while that change still runs: it is repaired now and kept until the change has surely
+# ended (the host stops a function at functionTimeout), so a change that dies after its commit
+# is repaired again. A subscription's marker needs no grace: its open batch row keeps it.
+MARKER_GRACE = timedelta(minutes=5)
+
+
+def _may_still_be_running(services: Services, marker: Any) -> bool:
+    marked_at = marker.get("marked_at")
+    return isinstance(marked_at, datetime) and services.clock() - marked_at < MARKER_GRACE
 
 
 _WRITTEN = "written"

@@ -514,6 +514,9 @@ def unassign(services: Services, subscription: Subscription, email: str, *, acto
             raise
         return updated
 
+    # Recorded before the commit: a process that dies between the seat's removal and the
+    # look-up's must not leave the license reported until the daily sweep.
+    mark_dirty(services, subscription.id, [email])
     updated = retry_on_conflict(attempt)
     after_seat_change(services, updated, removed=[email])
 
@@ -661,6 +664,7 @@ def reassign(
             raise
         return updated, seat, entry
 
+    mark_dirty(services, subscription.id, [old, new])  # before the commit, as in unassign
     current, seat, entry = retry_on_conflict(attempt)
     after_seat_change(services, current, added=[new], removed=[old])
     if entry is not None:

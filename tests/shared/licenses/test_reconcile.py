@@ -11,8 +11,8 @@ from azure.core.exceptions import ServiceRequestError
 from shared.licenses.auto_assign import set_auto_assign
 from shared.licenses.lookup import lookup_table
 from shared.licenses.model import auto_key, lookup_key, lookup_partition
-from shared.licenses.reconcile import full_sweep, reconcile, start_full_sweep
-from shared.licenses.seats import unassign
+from shared.licenses.reconcile import MARKER_GRACE, full_sweep, reconcile, start_full_sweep
+from shared.licenses.seats import reassign, unassign
 from shared.licenses.sync import handle_sync_message, sync_subscription
 from shared.services import Services
 from shared.storage.clients import EMAIL_QUEUE
@@ -127,7 +127,7 @@ def test_a_release_message_enqueues_only_that_assignments_unsent_emails(
 
 
 def test_a_license_removed_while_its_lookup_delete_fails_is_gone_after_one_cycle(
-    services: Services, monkeypatch: pytest.MonkeyPatch
+    services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     subscription = make_subscription(services)
     assign_emails(services, subscription, addresses(3))
@@ -142,10 +142,43 @@ def test_a_license_removed_while_its_lookup_delete_fails_is_gone_after_one_cycle
     monkeypatch.undo()
     assert removed in lookup_emails(services, subscription.id)  # stale until the cycle
 
+    clock.advance(MARKER_GRACE)  # the next cycle, when the unassign has surely ended
     report = reconcile(services)
     assert report.sweep_steps == 0  # not the sweep: the work list
     assert (report.deleted, report.markers) == (1, 1)
     assert lookup_emails(services, subscription.id) == set(addresses(3)) - {removed}
+    assert reconcile(services).markers == 0
+
+
+@pytest.mark.parametrize("change", ["unassign", "reassign"])
+def test_a_removal_whose_process_dies_after_the_commit_is_gone_after_the_next_cycle(
+    services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    subscription = make_subscription(services)
+    assign_emails(services, subscription, addresses(3))
+    reconcile(services)  # the first cycle runs the day's full sweep
+    removed = addresses(3)[0]
+
+    def process_dies(*args: object, **kwargs: object) -> None:
+        raise SystemExit("the worker stopped between the seat's commit and the look-up")
+
+    monkeypatch.setattr("shared.licenses.seats.after_seat_change", process_dies)
+    current = get_subscription(services, subscription.id)
+    with pytest.raises(SystemExit):
+        if change == "unassign":
+            unassign(services, current, removed, actor=ACTOR)
+        else:
+            reassign(services, current, removed, "newcomer@contoso.com", actor=ACTOR)
+    monkeypatch.undo()
+    assert removed in lookup_emails(services, subscription.id)  # stale until the cycle
+
+    # A cycle while the change might still be running repairs but keeps the work...
+    reconcile(services)
+    assert removed not in lookup_emails(services, subscription.id)
+    # ...so a look-up written late by the dying change is repaired by the next one too.
+    clock.advance(MARKER_GRACE)
+    reconcile(services)
+    assert removed not in lookup_emails(services, subscription.id)
     assert reconcile(services).markers == 0
 
 
