@@ -73,7 +73,21 @@ const useStyles = makeStyles({
     borderTop: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
     color: tokens.colorNeutralForeground2,
   },
-  user: { maxWidth: "260px", minWidth: 0 },
+  user: {
+    maxWidth: "260px",
+    minWidth: 0,
+    // On a phone the avatar alone stands for the account; the name stays for screen readers.
+    "@media (max-width: 600px)": {
+      "& .fui-Persona__primaryText, & .fui-Persona__secondaryText": {
+        position: "absolute",
+        width: "1px",
+        height: "1px",
+        overflow: "hidden",
+        clipPath: "inset(50%)",
+        whiteSpace: "nowrap",
+      },
+    },
+  },
   account: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalS, minWidth: 0 },
 });
 
