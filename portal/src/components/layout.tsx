@@ -113,6 +113,7 @@ function UserMenu() {
       <Persona
         className={styles.user}
         size="small"
+        textAlignment="center"
         name={user.name || user.email}
         secondaryText={user.name ? user.email : undefined}
         avatar={{ color: "colorful", "aria-hidden": true }}
