@@ -1,4 +1,4 @@
-"""Licenses: assign, unassign, reassign, labels, CSV, auto-assign, activity, and the add-in's
+"""Licenses: assign, unassign, reassign, move, labels, CSV, auto-assign, activity, and the add-in's
 license check; the queue and timer functions that keep the license look-up in line."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from functions.http import ApiRequest, Auth, BodyKind, Reply, endpoint
 from shared.errors import Conflict, InvalidToken
-from shared.licenses import auto_assign, check, listing, reconcile, seats, sync
+from shared.licenses import auto_assign, check, listing, move, reconcile, seats, sync
 from shared.licenses.model import LicenseView, license_document, license_status
 from shared.licenses.schemas import (
     AssignBody,
@@ -21,6 +21,8 @@ from shared.licenses.schemas import (
     LicenseCheck,
     LicenseCheckQuery,
     LicensePage,
+    MoveBody,
+    MoveResult,
     ReassignBody,
 )
 from shared.licenses.seats import Assignment, Requested
@@ -191,6 +193,36 @@ def reassign_license(request: ApiRequest) -> dict[str, Any]:
         assigned_by=_sender(request, subscription),
     )
     return license_document(seat, license_status(subscription))
+
+
+@bp.route(route=LICENSES + "/move", methods=["POST"])
+@endpoint(
+    summary="Move licenses (by address or label) to another subscription, all or nothing",
+    auth=Auth.MANAGER,
+    body=MoveBody,
+    response=MoveResult,
+    errors={409: ("subscription_not_active", "not_enough_seats", CONCURRENT)},
+)
+def move_licenses(request: ApiRequest) -> dict[str, Any]:
+    """Needs `assign` on both; labels and assignment times move, no welcome email is sent."""
+    body: MoveBody = request.body
+    source, _ = authorize(
+        request.services, request.principal, _subscription_id(request), Permission.ASSIGN
+    )
+    target, _ = authorize(request.services, request.principal, body.to, Permission.ASSIGN)
+    outcome = move.move_licenses(
+        request.services,
+        source,
+        target,
+        emails=body.emails,
+        label=body.label if body.emails is None else None,
+        actor=request.principal.actor,
+    )
+    status = license_status(outcome.target)
+    return {
+        "moved": [license_document(seat, status) for seat in outcome.moved],
+        "not_assigned": outcome.not_assigned,
+    }
 
 
 @bp.route(route=LICENSES_CSV, methods=["GET"])

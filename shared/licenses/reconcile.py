@@ -10,7 +10,8 @@ Its work grows with what changed, not with what is stored:
 2. a full sweep as a backstop, once a day, one partition (or one page of a look-up
    partition) per step, its position kept in the row `~sweep/state` so that the next
    invocation resumes where this one stopped: first every subscription partition (open
-   assignments older than BATCH_TIMEOUT rolled back, the look-up rows of its committed seats
+   assignments older than BATCH_TIMEOUT rolled back, moves out of it older than that
+   finished or undone (`shared.licenses.move`), the look-up rows of its committed seats
    written, the count corrected, activity older than ACTIVITY_RETENTION_DAYS deleted), then
    every look-up partition (rows whose seat or whose auto-assign domain is gone deleted).
    Each query names its PartitionKey, or a range of them to find the next partition.
@@ -49,6 +50,7 @@ from shared.licenses.model import (
     odata,
     seat_key,
 )
+from shared.licenses.move import resume_moves
 from shared.licenses.seats import BATCH_TIMEOUT, rollback_batch
 from shared.licenses.sync import WORK_PARTITION, parse_work_key
 from shared.services import Services
@@ -94,6 +96,7 @@ class Report:
     written: int = 0
     deleted: int = 0
     rolled_back: int = 0
+    moves_resumed: int = 0
     counts_corrected: int = 0
     markers: int = 0
     sweep_steps: int = 0
@@ -111,7 +114,13 @@ def reconcile(
     report = Report()
     _work_list(services, report)
     _sweep(services, report, deadline, max_sweep_steps)
-    if report.written or report.deleted or report.rolled_back or report.counts_corrected:
+    if (
+        report.written
+        or report.deleted
+        or report.rolled_back
+        or report.moves_resumed
+        or report.counts_corrected
+    ):
         logger.info("license reconciliation: %s", report)
     return report
 
@@ -134,6 +143,7 @@ def full_sweep(services: Services) -> Report:
             "written",
             "deleted",
             "rolled_back",
+            "moves_resumed",
             "counts_corrected",
             "sweep_steps",
             "activity_expired",
@@ -265,8 +275,11 @@ def repair_subscription(services: Services, subscription_id: str, report: Report
     if subscription is None:
         return True  # its look-up rows go in the sweep's look-up phase
     now = services.clock()
+    # Moves out of this subscription whose request died: finished or undone before the count.
+    moves_settled, resumed = resume_moves(services, subscription_id, now)
+    report.moves_resumed += resumed
     open_batches = set()
-    rolled_back = False
+    rolled_back = resumed > 0
     for batch_id, started_at in _open_batches(services, subscription_id).items():
         if now - started_at > BATCH_TIMEOUT:
             logger.warning(
@@ -305,7 +318,7 @@ def repair_subscription(services: Services, subscription_id: str, report: Report
     buffer += [auto_entity(subscription, domain) for domain in subscription.auto_assign_domains]
     upsert_lookups(services, buffer)
     report.written += len(buffer)
-    if open_batches:
+    if open_batches or not moves_settled:
         return False
     if count != subscription.assigned:
         try:

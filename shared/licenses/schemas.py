@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.licenses.auto_assign import LARGEST_PUBLIC_DOMAINS, MAX_DOMAINS, normalize_domain
 from shared.licenses.model import MAX_ADDRESSES, MAX_LABEL_LENGTH, LicenseView
@@ -66,6 +73,28 @@ class LabelBody(StrictModel):
 
 class ReassignBody(StrictModel):
     email: EmailAddress
+
+
+class MoveBody(StrictModel):
+    """Exactly one of `emails` and `label`."""
+
+    to: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+    emails: list[EmailAddress] | None = Field(default=None, min_length=1, max_length=MAX_ADDRESSES)
+    label: Label | None = None
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> MoveBody:
+        chose_label = "label" in self.model_fields_set
+        if (self.emails is None) == (not chose_label):
+            raise ValueError("give exactly one of emails and label")
+        if chose_label and self.label is None:
+            raise ValueError("label: name a label (licenses without one are moved by address)")
+        return self
+
+
+class MoveResult(BaseModel):
+    moved: list[LicenseView]
+    not_assigned: list[str]
 
 
 class AutoAssignBody(StrictModel):

@@ -771,6 +771,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/subscriptions/{subscription_id}/licenses/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move licenses (by address or label) to another subscription, all or nothing
+         * @description Needs `assign` on both; labels and assignment times move, no welcome email is sent.
+         */
+        post: operations["move_licenses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/subscriptions/{subscription_id}/licenses/{email}": {
         parameters: {
             query?: never;
@@ -1262,6 +1282,31 @@ export interface components {
             name: string | null;
             /** Subscriptions */
             subscriptions: components["schemas"]["SubscriptionView"][];
+        };
+        /**
+         * MoveBody
+         * @description Exactly one of `emails` and `label`.
+         */
+        MoveBody: {
+            /**
+             * Emails
+             * @default null
+             */
+            emails?: string[] | null;
+            /**
+             * Label
+             * @default null
+             */
+            label?: string | null;
+            /** To */
+            to: string;
+        };
+        /** MoveResult */
+        MoveResult: {
+            /** Moved */
+            moved: components["schemas"]["LicenseView"][];
+            /** Not Assigned */
+            not_assigned: string[];
         };
         /** NewApiKey */
         NewApiKey: {
@@ -5214,6 +5259,142 @@ export interface operations {
                     "application/problem+json": {
                         /** @enum {unknown} */
                         code?: "too_many_requests";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "storage_unavailable";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    move_licenses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MoveResult"];
+                };
+            };
+            /** @description Bad Request: `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "invalid_json";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `invalid_token`, `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `forbidden`, `origin_mismatch` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "forbidden" | "origin_mismatch";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `concurrent_change`, `not_enough_seats`, `subscription_not_active` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "concurrent_change" | "not_enough_seats" | "subscription_not_active";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    } & components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "validation_error";
                     } & components["schemas"]["Problem"];
                 };
             };
