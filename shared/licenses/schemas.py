@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -10,6 +10,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -75,20 +76,35 @@ class ReassignBody(StrictModel):
     email: EmailAddress
 
 
+def _exactly_one_selection(schema: dict[str, Any]) -> None:
+    """What the validator below checks, in the document: `emails` or `label`, never both, and
+    `emails` a list when given."""
+    emails = schema["properties"]["emails"]
+    emails.pop("default", None)
+    emails.update(next(option for option in emails.pop("anyOf") if option["type"] == "array"))
+    schema["oneOf"] = [{"required": ["emails"]}, {"required": ["label"]}]
+
+
 class MoveBody(StrictModel):
-    """Exactly one of `emails` and `label`."""
+    """Exactly one of `emails` and `label`; a blank or null label selects unlabelled licenses."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_exactly_one_selection)
 
     to: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
     emails: list[EmailAddress] | None = Field(default=None, min_length=1, max_length=MAX_ADDRESSES)
     label: Label | None = None
 
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _a_list(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("give a list of addresses, or leave emails out to move by label")
+        return value
+
     @model_validator(mode="after")
     def _one_selection(self) -> MoveBody:
-        chose_label = "label" in self.model_fields_set
-        if (self.emails is None) == (not chose_label):
+        if ("emails" in self.model_fields_set) == ("label" in self.model_fields_set):
             raise ValueError("give exactly one of emails and label")
-        if chose_label and self.label is None:
-            raise ValueError("label: name a label (licenses without one are moved by address)")
         return self
 
 

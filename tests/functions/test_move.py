@@ -122,6 +122,17 @@ def test_moving_by_address_reports_those_without_a_license_and_keeps_the_shared_
     assert seat_emails(services, target) == {"b@contoso.com"}
 
 
+def test_a_null_label_moves_the_licenses_without_one(services: Services, owner: ApiClient) -> None:
+    source = make_subscription(services, OWNER, quantity=5).id
+    target = make_subscription(services, OWNER, quantity=5, name="Target").id
+    assign(owner, source, ["a@contoso.com"], None)
+    assign(owner, source, ["b@contoso.com"], "Sales")
+    response = owner.post(move_url(source), json={"to": target, "label": None})
+    assert response.status_code == 200, response.text
+    assert [m["email"] for m in response.json()["moved"]] == ["a@contoso.com"]
+    assert seat_emails(services, source) == {"b@contoso.com"}
+
+
 def test_all_or_nothing_when_the_target_lacks_seats(services: Services, owner: ApiClient) -> None:
     source = make_subscription(services, OWNER, quantity=5).id
     target = make_subscription(services, OWNER, quantity=3, name="Small").id
@@ -225,7 +236,8 @@ def test_a_target_the_caller_cannot_reach_is_not_found_and_without_assign_forbid
     [
         {"emails": ["a@contoso.com"], "label": "Sales"},
         {},
-        {"label": "   "},
+        {"emails": None, "label": "Sales"},
+        {"emails": None},
         {"emails": []},
         {"emails": ["not an address"]},
         {"emails": [f"u{i}@contoso.com" for i in range(1001)]},

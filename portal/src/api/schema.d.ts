@@ -1285,14 +1285,11 @@ export interface components {
         };
         /**
          * MoveBody
-         * @description Exactly one of `emails` and `label`.
+         * @description Exactly one of `emails` and `label`; a blank or null label selects unlabelled licenses.
          */
         MoveBody: {
-            /**
-             * Emails
-             * @default null
-             */
-            emails?: string[] | null;
+            /** Emails */
+            emails?: string[];
             /**
              * Label
              * @default null
@@ -1300,7 +1297,7 @@ export interface components {
             label?: string | null;
             /** To */
             to: string;
-        };
+        } & (unknown | unknown);
         /** MoveResult */
         MoveResult: {
             /** Moved */
