@@ -13,6 +13,7 @@ import {
   ArrowDownloadRegular,
   ChevronLeftRegular,
   ChevronRightRegular,
+  ArrowForwardRegular,
   DeleteRegular,
   PeopleRegular,
 } from "@fluentui/react-icons";
@@ -24,6 +25,7 @@ import { useLicenses, type License, type LicenseStatus } from "../api/get-licens
 import { availableMessage } from "../lib/messages";
 import { AssignLicensesDialog } from "./assign-licenses-dialog";
 import { ImportCsvDialog } from "./import-csv-dialog";
+import { MoveLicensesDialog, type MoveSource } from "./move-licenses-dialog";
 import { EditLicenseDialog, ReassignDialog, RemoveLicensesDialog } from "./license-dialogs";
 import {
   LicensesTable,
@@ -94,6 +96,7 @@ const useStyles = makeStyles({
     gap: tokens.spacingHorizontalS,
     whiteSpace: "nowrap",
   },
+  labelActions: { display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalS },
   pageSizeDropdown: { minWidth: "96px" },
   numbers: { fontVariantNumeric: "tabular-nums" },
 });
@@ -101,7 +104,8 @@ const useStyles = makeStyles({
 type Dialog =
   | { kind: "reassign"; license: License }
   | { kind: "label"; license: License }
-  | { kind: "remove"; emails: string[] };
+  | { kind: "remove"; emails: string[] }
+  | { kind: "move"; source: MoveSource };
 
 /** Why licenses cannot be assigned here, or undefined when they can. */
 function assignBlocked(subscription: Subscription): string | undefined {
@@ -365,8 +369,25 @@ export function LicensesSection({ subscription }: { subscription: Subscription }
           >
             Remove
           </Button>
+          <Button
+            icon={<ArrowForwardRegular />}
+            onClick={() => setDialog({ kind: "move", source: { emails: selectedHere } })}
+          >
+            Move to another subscription
+          </Button>
           <Button appearance="subtle" onClick={() => setSelected(() => EMPTY)}>
             Clear selection
+          </Button>
+        </div>
+      ) : null}
+
+      {canAssign && label && selectedHere.length === 0 && rows.length > 0 ? (
+        <div className={styles.labelActions}>
+          <Button
+            icon={<ArrowForwardRegular />}
+            onClick={() => setDialog({ kind: "move", source: { label } })}
+          >
+            Move all labelled “{label}” to another subscription
           </Button>
         </div>
       ) : null}
@@ -432,6 +453,16 @@ export function LicensesSection({ subscription }: { subscription: Subscription }
           subscriptionId={subscription.id}
           license={dialog.license}
           onClose={() => setDialog(null)}
+        />
+      ) : null}
+      {dialog?.kind === "move" ? (
+        <MoveLicensesDialog
+          subscription={subscription}
+          source={dialog.source}
+          onClose={() => setDialog(null)}
+          onMoved={(moved) =>
+            setSelected((current) => new Set([...current].filter((email) => !moved.includes(email))))
+          }
         />
       ) : null}
       {dialog?.kind === "remove" ? (

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { assignedMessage, availableMessage, notEnoughSeatsMessage } from "./messages";
+import {
+  assignedMessage,
+  availableMessage,
+  movedMessage,
+  moveShortMessage,
+  notEnoughSeatsMessage,
+} from "./messages";
 
 describe("messages", () => {
   it("says how many were assigned and how many were there already", () => {
@@ -27,5 +33,23 @@ describe("messages", () => {
     expect(availableMessage(13, 25)).toBe("13 of 25 licenses available");
     expect(availableMessage(0, 1)).toBe("0 of 1 license available");
     expect(availableMessage(1200, 10000)).toBe("1,200 of 10,000 licenses available");
+  });
+
+  it("says how many moved, and how many were not there to move", () => {
+    expect(movedMessage(3, "Contoso Europe", 0)).toEqual({ title: "3 licenses moved to Contoso Europe" });
+    expect(movedMessage(1, "Fabrikam", 2)).toEqual({
+      title: "1 license moved to Fabrikam",
+      body: "2 were not assigned here",
+    });
+    expect(movedMessage(1200, "Fabrikam", 1).body).toBe("1 was not assigned here");
+  });
+
+  it("says how many seats the target is missing", () => {
+    expect(moveShortMessage(3, 2, "Small")).toBe(
+      "You are moving 3 licenses but Small has only 2 free: it needs 1 more seat.",
+    );
+    expect(moveShortMessage(1500, 0, "Small")).toBe(
+      "You are moving 1,500 licenses but Small has no free seats: it needs 1,500 more seats.",
+    );
   });
 });

@@ -24,6 +24,23 @@ export function notEnoughSeatsMessage(requested: number, available: number): str
   return `You are assigning ${licenses(requested)} but ${only}: add ${licenses(missing)} or remove some addresses.`;
 }
 
+/** "3 licenses moved to Contoso" and, when some were not there, "1 was not assigned here". */
+export function movedMessage(moved: number, target: string, notAssigned: number): { title: string; body?: string } {
+  const title = `${licenses(moved)} moved to ${target}`;
+  const body =
+    notAssigned === 0
+      ? undefined
+      : `${notAssigned.toLocaleString("en-US")} ${notAssigned === 1 ? "was" : "were"} not assigned here`;
+  return { title, body };
+}
+
+/** The target's all-or-nothing refusal: how many seats it is missing. */
+export function moveShortMessage(requested: number, available: number, target: string): string {
+  const missing = requested - available;
+  const only = available === 0 ? "has no free seats" : `has only ${available.toLocaleString("en-US")} free`;
+  return `You are moving ${licenses(requested)} but ${target} ${only}: it needs ${missing.toLocaleString("en-US")} more ${missing === 1 ? "seat" : "seats"}.`;
+}
+
 export function availableMessage(available: number, quantity: number): string {
   return `${available.toLocaleString("en-US")} of ${licenses(quantity)} available`;
 }
