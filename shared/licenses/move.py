@@ -115,13 +115,13 @@ def move_licenses(
     move_id = uuid.uuid4().hex
     fresh: list[Subscription] = [target]
 
-    def attempt() -> tuple[MoveOutcome, list[str]]:
+    def attempt() -> tuple[MoveOutcome, bool]:
         current = fresh.pop() if fresh else get_subscription(services, target.id)
         require_working(current, "move licenses into it")
         found, not_assigned = _select(services, source, emails, label)
         _wait_for_open_batches(services, source.id, found.values())
         if not found:
-            return MoveOutcome(current, [], not_assigned), []
+            return MoveOutcome(current, [], not_assigned), False
         held = existing_seats(services, current, list(found)) if current.assigned else {}
         _wait_for_open_batches(services, current.id, held.values())
         new = [seat for email, seat in found.items() if email not in held]
@@ -136,15 +136,18 @@ def move_licenses(
         _write_intent(services, source, current, move_id, list(found), actor)
         outcome = _write_target(services, source, current, move_id, new, held, actor)
         outcome.not_assigned = not_assigned
-        return outcome, list(found)
+        return outcome, True
 
     try:
-        outcome, moved = retry_on_conflict(attempt)
+        outcome, written = retry_on_conflict(attempt)
     except (Conflict, ConcurrentChange):
-        # Refused before the target was written: nothing to finish.
-        _drop_intent(services, source.id, move_id)
-        raise
-    if moved:
+        if not _receipt_exists(services, target.id, move_id):
+            # Refused before the target was written: nothing to finish.
+            _drop_intent(services, source.id, move_id)
+            raise
+        # The target's write had committed after all (its answer was lost, its retry refused).
+        outcome, written = _committed(services, target.id, move_id), True
+    if written:
         finish(services, source.id, move_id)
     return outcome
 
@@ -246,14 +249,43 @@ def _write_target(
         {"PartitionKey": target.id, "RowKey": _receipt_key(move_id), "source": source.id},
     )
     updated = target.with_changes(assigned=target.assigned + len(seats))
-    if not staged:
-        record = [record_update(updated)] if seats else []
-        submit(services, [*record, *[("create", seat) for seat in seats], receipt, activity])
-    else:
-        per_seat: list[list[Operation]] = [[("create", seat)] for seat in seats]
-        per_seat[-1].append(receipt)
-        _write_batch(services, target, updated, per_seat, activity, move_id, now, actor)
+    try:
+        if not staged:
+            record = [record_update(updated)] if seats else []
+            submit(services, [*record, *[("create", seat) for seat in seats], receipt, activity])
+        else:
+            per_seat: list[list[Operation]] = [[("create", seat)] for seat in seats]
+            per_seat[-1].append(receipt)
+            _write_batch(services, target, updated, per_seat, activity, move_id, now, actor)
+    except ConcurrentChange:
+        # A retry of a write whose answer was lost is refused, though the write happened.
+        if not _receipt_exists(services, target.id, move_id):
+            raise
+        return _committed(services, target.id, move_id)
     return MoveOutcome(updated, [*seats, *held.values()])
+
+
+def _receipt_exists(services: Services, target_id: str, move_id: str) -> bool:
+    try:
+        subscriptions_table(services).get_entity(
+            target_id, _receipt_key(move_id), select=["RowKey"]
+        )
+    except ResourceNotFoundError:
+        return False
+    return True
+
+
+def _committed(services: Services, target_id: str, move_id: str) -> MoveOutcome:
+    """The outcome of a move whose target side committed: the target's seats of its users."""
+    target = get_subscription(services, target_id)
+    table = subscriptions_table(services)
+    try:
+        source_id = table.get_entity(target_id, _receipt_key(move_id))["source"]
+        intent = table.get_entity(source_id, _intent_key(move_id))
+    except ResourceNotFoundError:
+        return MoveOutcome(target)
+    seats = existing_seats(services, target, intent_emails(intent))
+    return MoveOutcome(target, list(seats.values()))
 
 
 def _copied(target_id: str, seat: Any, move_id: str, staged: bool) -> dict[str, Any]:
