@@ -1,8 +1,6 @@
 import {
   Button,
-  Checkbox,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
@@ -25,9 +23,11 @@ import { TOASTER_ID } from "@/app/provider";
 import { ProblemMessageBar } from "@/components/problem-message-bar";
 import { isProblem, type Subscription } from "@/lib/api-client";
 import { useAssignLicenses } from "../api/assign-licenses";
-import { assignedMessage, availableMessage, licenses, SHARED_MAILBOX_HINT } from "../lib/messages";
+import { assignedMessage, availableMessage, licenses } from "../lib/messages";
 import { parseAddresses, type InvalidAddress } from "../lib/parse-addresses";
 import { NotEnoughSeats } from "./not-enough-seats";
+import { FormDialogActions } from "@/components/form-dialog-actions";
+import { SharedMailboxField } from "./shared-mailbox-field";
 
 // The API takes at most 1,000 addresses in one all-or-nothing request.
 const MAX_ADDRESSES = 1000;
@@ -211,13 +211,7 @@ export function AssignLicensesDialog({
               >
                 <Input value={label} maxLength={100} onChange={(_, data) => setLabel(data.value)} />
               </Field>
-              <Field hint={SHARED_MAILBOX_HINT}>
-                <Checkbox
-                  label="Shared mailbox"
-                  checked={sharedMailbox}
-                  onChange={(_, data) => setSharedMailbox(data.checked === true)}
-                />
-              </Field>
+              <SharedMailboxField checked={sharedMailbox} onChange={setSharedMailbox} />
               {notEnough ? (
                 <NotEnoughSeats
                   problem={notEnough}
@@ -230,16 +224,7 @@ export function AssignLicensesDialog({
               ) : null}
               <ProblemMessageBar error={otherError} shownFields={["emails", "label"]} />
             </DialogContent>
-            <DialogActions>
-              <DialogTrigger disableButtonEnhancement>
-                <Button appearance="secondary" disabled={assign.isPending}>
-                  Cancel
-                </Button>
-              </DialogTrigger>
-              <Button type="submit" appearance="primary" disabled={assign.isPending}>
-                {assign.isPending ? "Assigning…" : "Assign"}
-              </Button>
-            </DialogActions>
+            <FormDialogActions pending={assign.isPending} submitLabel="Assign" pendingLabel="Assigning…" />
           </DialogBody>
         </form>
       </DialogSurface>

@@ -1,7 +1,6 @@
 import {
   Button,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
@@ -27,6 +26,7 @@ import { isProblem, type ApiProblem, type Subscription } from "@/lib/api-client"
 import { useImportLicensesCsv } from "../api/import-licenses-csv";
 import { assignedMessage, availableMessage } from "../lib/messages";
 import { NotEnoughSeats } from "./not-enough-seats";
+import { FormDialogActions } from "@/components/form-dialog-actions";
 
 // Larger files are refused by the API (413) before it reads them.
 const MAX_BYTES = 1024 * 1024;
@@ -189,16 +189,7 @@ export function ImportCsvDialog({
               ) : null}
               <ProblemMessageBar error={other} />
             </DialogContent>
-            <DialogActions>
-              <DialogTrigger disableButtonEnhancement>
-                <Button appearance="secondary" disabled={importCsv.isPending}>
-                  Cancel
-                </Button>
-              </DialogTrigger>
-              <Button type="submit" appearance="primary" disabled={importCsv.isPending}>
-                {importCsv.isPending ? "Importing…" : "Import"}
-              </Button>
-            </DialogActions>
+            <FormDialogActions pending={importCsv.isPending} submitLabel="Import" pendingLabel="Importing…" />
           </DialogBody>
         </form>
       </DialogSurface>

@@ -1,13 +1,9 @@
 import {
-  Button,
-  Checkbox,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
   DialogTitle,
-  DialogTrigger,
   Field,
   Input,
   makeStyles,
@@ -26,8 +22,10 @@ import type { License } from "../api/get-licenses";
 import { useLabelLicense } from "../api/label-license";
 import { useReassignLicense } from "../api/reassign-license";
 import { useUnassignLicenses } from "../api/unassign-licenses";
-import { licenses, SHARED_MAILBOX_HINT } from "../lib/messages";
+import { licenses } from "../lib/messages";
 import { addressProblem } from "../lib/parse-addresses";
+import { FormDialogActions } from "@/components/form-dialog-actions";
+import { SharedMailboxField } from "./shared-mailbox-field";
 
 const useStyles = makeStyles({
   surface: { maxWidth: "min(520px, calc(100vw - 32px))" },
@@ -77,16 +75,7 @@ function FormDialog({
           <DialogBody>
             <DialogTitle>{title}</DialogTitle>
             <DialogContent className={styles.content}>{children}</DialogContent>
-            <DialogActions>
-              <DialogTrigger disableButtonEnhancement>
-                <Button appearance="secondary" disabled={pending}>
-                  Cancel
-                </Button>
-              </DialogTrigger>
-              <Button type="submit" appearance="primary" disabled={pending}>
-                {pending ? "Working…" : submitLabel}
-              </Button>
-            </DialogActions>
+            <FormDialogActions pending={pending} submitLabel={submitLabel} pendingLabel="Working…" />
           </DialogBody>
         </form>
       </DialogSurface>
@@ -216,13 +205,7 @@ export function EditLicenseDialog({
       >
         <Input value={label} maxLength={100} onChange={(_, data) => setLabel(data.value)} />
       </Field>
-      <Field hint={SHARED_MAILBOX_HINT}>
-        <Checkbox
-          label="Shared mailbox"
-          checked={sharedMailbox}
-          onChange={(_, data) => setSharedMailbox(data.checked === true)}
-        />
-      </Field>
+      <SharedMailboxField checked={sharedMailbox} onChange={setSharedMailbox} />
       <ProblemMessageBar
         error={fieldMessage ? undefined : relabel.error}
         shownFields={["label", "shared_mailbox"]}

@@ -1,5 +1,4 @@
 import {
-  Button,
   makeStyles,
   mergeClasses,
   Table,
@@ -17,6 +16,7 @@ import { useActivity } from "../api/get-activity";
 import { useApiKeys } from "../api/get-api-keys";
 import { actionWords, actorWords } from "../utils/activity";
 import { Cell, Panel, TableScroller, useStackedTableStyles } from "./panel";
+import { LoadMoreButton } from "@/components/load-more-button";
 
 const useStyles = makeStyles({
   table: { minWidth: "720px" },
@@ -78,15 +78,7 @@ export function ActivitySection({ subscription }: { subscription: Subscription }
           </Table>
         </TableScroller>
       ) : null}
-      {activity.hasNextPage ? (
-        <Button
-          className={styles.more}
-          disabled={activity.isFetchingNextPage}
-          onClick={() => void activity.fetchNextPage()}
-        >
-          {activity.isFetchingNextPage ? "Loading…" : "Load more"}
-        </Button>
-      ) : null}
+      <LoadMoreButton query={activity} className={styles.more} />
     </Panel>
   );
 }

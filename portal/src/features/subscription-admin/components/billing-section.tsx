@@ -20,6 +20,7 @@ import { formatDate, formatMoney } from "@/lib/format";
 import { useCreateBillingPortal } from "../api/create-billing-portal";
 import { useInvoices, type Invoice } from "../api/get-invoices";
 import { Cell, Panel, TableScroller, useStackedTableStyles } from "./panel";
+import { LoadMoreButton } from "@/components/load-more-button";
 
 const STATUS: Record<string, { label: string; color: BadgeProps["color"] }> = {
   paid: { label: "Paid", color: "success" },
@@ -143,15 +144,7 @@ export function BillingSection({ subscription }: { subscription: Subscription })
           </Table>
         </TableScroller>
       ) : null}
-      {invoices.hasNextPage ? (
-        <Button
-          className={styles.more}
-          disabled={invoices.isFetchingNextPage}
-          onClick={() => void invoices.fetchNextPage()}
-        >
-          {invoices.isFetchingNextPage ? "Loading…" : "Load more"}
-        </Button>
-      ) : null}
+      <LoadMoreButton query={invoices} className={styles.more} />
     </Panel>
   );
 }

@@ -23,6 +23,7 @@ import { ApiProblem, type Permission, type Subscription } from "@/lib/api-client
 import { useCreateApiKey, type KeyPermission } from "../api/create-api-key";
 import { withView } from "../utils/permissions";
 import { PermissionCheckboxes } from "./permission-checkboxes";
+import { FormDialogActions } from "@/components/form-dialog-actions";
 
 const MAX_NAME = 100;
 const KEY_OPTIONS: Permission[] = ["view", "assign", "quantity"];
@@ -166,16 +167,7 @@ export function CreateApiKeyDialog({ subscription }: { subscription: Subscriptio
                 </Text>
                 <ProblemMessageBar error={create.error} shownFields={["name"]} />
               </DialogContent>
-              <DialogActions>
-                <DialogTrigger disableButtonEnhancement>
-                  <Button appearance="secondary" disabled={create.isPending}>
-                    Cancel
-                  </Button>
-                </DialogTrigger>
-                <Button type="submit" appearance="primary" disabled={create.isPending}>
-                  {create.isPending ? "Creating…" : "Create key"}
-                </Button>
-              </DialogActions>
+              <FormDialogActions pending={create.isPending} submitLabel="Create key" pendingLabel="Creating…" />
             </DialogBody>
           </form>
         )}

@@ -1,7 +1,6 @@
 import {
   Button,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
@@ -20,6 +19,7 @@ import { useInviteAdmin } from "../api/invite-admin";
 import { PERMISSION_ORDER, withView } from "../utils/permissions";
 import { PermissionCheckboxes } from "./permission-checkboxes";
 import { useSuccessToast } from "./use-success-toast";
+import { FormDialogActions } from "@/components/form-dialog-actions";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]*[a-z]$/i;
 
@@ -102,16 +102,7 @@ export function InviteAdminDialog({ subscription }: { subscription: Subscription
               />
               <ProblemMessageBar error={invite.error} shownFields={["email"]} />
             </DialogContent>
-            <DialogActions>
-              <DialogTrigger disableButtonEnhancement>
-                <Button appearance="secondary" disabled={invite.isPending}>
-                  Cancel
-                </Button>
-              </DialogTrigger>
-              <Button type="submit" appearance="primary" disabled={invite.isPending}>
-                {invite.isPending ? "Sending…" : "Send invitation"}
-              </Button>
-            </DialogActions>
+            <FormDialogActions pending={invite.isPending} submitLabel="Send invitation" pendingLabel="Sending…" />
           </DialogBody>
         </form>
       </DialogSurface>
